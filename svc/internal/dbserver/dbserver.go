@@ -1,0 +1,178 @@
+// Package dbserver starts a throwaway MariaDB (or MySQL) server in a
+// temporary directory, for tests and the local stack when no database is
+// given. It finds the server on PATH, as DESIGN.md says.
+package dbserver
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"time"
+
+	_ "github.com/go-sql-driver/mysql" // the driver Ready pings with
+
+	"github.com/kin-social/kin/svc/internal/config"
+)
+
+// ErrNotFound means neither mariadbd nor mysqld is on PATH.
+var ErrNotFound = errors.New("no database server on PATH: install one, e.g. `apt-get install mariadb-server` (Debian), or set KIN_DB_ADDR, KIN_DB_NAME, KIN_DB_USER and KIN_DB_PASSWORD")
+
+// Server is a running throwaway server. Its root user has no password and
+// it listens on 127.0.0.1 only.
+type Server struct {
+	// Addr is the server's host:port.
+	Addr string
+	dir  string
+	cmd  *exec.Cmd
+	done chan error
+}
+
+// Start initializes a data directory under a new temporary directory and
+// starts the server on a free loopback port. Stop removes it all.
+func Start(ctx context.Context) (*Server, error) {
+	daemon, initCmd, err := find()
+	if err != nil {
+		return nil, err
+	}
+	dir, err := os.MkdirTemp("", "kin-db-")
+	if err != nil {
+		return nil, fmt.Errorf("start database: %w", err)
+	}
+	s := &Server{dir: dir, done: make(chan error, 1)}
+	ok := false
+	defer func() {
+		if !ok {
+			s.Stop()
+		}
+	}()
+	data := filepath.Join(dir, "data")
+	var out bytes.Buffer
+	init := exec.CommandContext(ctx, initCmd[0], append(initCmd[1:], "--datadir="+data)...)
+	init.Stdout, init.Stderr = &out, &out
+	if err := init.Run(); err != nil {
+		return nil, fmt.Errorf("initialize database in %s: %w\n%s", data, err, out.Bytes())
+	}
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	s.Addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+	args := []string{
+		"--no-defaults",
+		"--datadir=" + data,
+		"--socket=" + filepath.Join(dir, "sock"),
+		"--pid-file=" + filepath.Join(dir, "pid"),
+		"--bind-address=127.0.0.1",
+		"--port=" + strconv.Itoa(port),
+		"--character-set-server=utf8mb4",
+		"--collation-server=utf8mb4_unicode_ci",
+		"--innodb-buffer-pool-size=64M",
+		"--innodb-flush-log-at-trx-commit=2",
+		"--skip-log-bin",
+		"--log-error=" + filepath.Join(dir, "error.log"),
+	}
+	if os.Geteuid() == 0 {
+		args = append(args, "--user=root")
+	}
+	s.cmd = exec.Command(daemon, args...)
+	// Die with the process that started us, even if it is killed.
+	s.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Setpgid: true}
+	if err := s.cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start %s: %w", daemon, err)
+	}
+	go func() { s.done <- s.cmd.Wait() }()
+	if err := s.waitReady(ctx); err != nil {
+		log, _ := os.ReadFile(filepath.Join(dir, "error.log"))
+		return nil, fmt.Errorf("start %s: %w\n%s", daemon, err, log)
+	}
+	ok = true
+	return s, nil
+}
+
+// find returns the server binary and the command that initializes a data
+// directory for it (without --datadir).
+func find() (daemon string, initCmd []string, err error) {
+	if d, err := exec.LookPath("mariadbd"); err == nil {
+		inst, err := exec.LookPath("mariadb-install-db")
+		if err != nil {
+			inst, err = exec.LookPath("mysql_install_db")
+		}
+		if err != nil {
+			return "", nil, fmt.Errorf("found %s but not mariadb-install-db to initialize it: install mariadb-server", d)
+		}
+		args := []string{inst, "--no-defaults", "--auth-root-authentication-method=normal", "--skip-test-db"}
+		if os.Geteuid() == 0 {
+			args = append(args, "--user=root")
+		}
+		return d, args, nil
+	}
+	if d, err := exec.LookPath("mysqld"); err == nil {
+		args := []string{d, "--no-defaults", "--initialize-insecure"}
+		if os.Geteuid() == 0 {
+			args = append(args, "--user=root")
+		}
+		return d, args, nil
+	}
+	return "", nil, ErrNotFound
+}
+
+func freePort() (int, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, fmt.Errorf("find a free port: %w", err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port, nil
+}
+
+func (s *Server) waitReady(ctx context.Context) error {
+	db, err := sql.Open("mysql", "root@tcp("+s.Addr+")/")
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		err := db.PingContext(ctx)
+		if err == nil {
+			return nil
+		}
+		select {
+		case werr := <-s.done:
+			return fmt.Errorf("server exited: %v", werr)
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("not answering after 60s: %w", err)
+		}
+	}
+}
+
+// Config returns how to reach database name on this server as root.
+func (s *Server) Config(name string) config.DB {
+	return config.DB{Addr: s.Addr, Name: name, User: "root"}
+}
+
+// Stop stops the server and removes its directory.
+func (s *Server) Stop() error {
+	if s.cmd != nil && s.cmd.Process != nil {
+		s.cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-s.done:
+		case <-time.After(15 * time.Second):
+			s.cmd.Process.Kill()
+			<-s.done
+		}
+	}
+	return os.RemoveAll(s.dir)
+}
