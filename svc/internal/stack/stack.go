@@ -1,0 +1,435 @@
+// Package stack runs the site locally: it builds the services, starts them
+// as processes on loopback ports against a database (a throwaway one when
+// none is given), and serves them behind one address with the routes the
+// Ingresses are rendered from. `make dev` and the browser tests use it, so
+// what a developer clicks through is what the tests drive.
+package stack
+
+import (
+	"bufio"
+	"encoding/json"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+		"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/kin-social/kin/svc/internal/config"
+	"github.com/kin-social/kin/svc/internal/db"
+	"github.com/kin-social/kin/svc/internal/dbserver"
+)
+
+// Parts are the services the local stack builds and runs, in start order,
+// with their packages. A part missing here is answered with a 503 that
+// names it.
+var Parts = []Part{
+	{Name: "captcha", Package: "./svc/captcha"},
+	{Name: "domainname", Package: "./svc/domainname"},
+	{Name: "app", Package: "./svc/app"},
+	{Name: "frontend", Package: "./svc/frontend"},
+}
+
+// Part is one service of the site.
+type Part struct {
+	Name    string
+	Package string // Go package path relative to the module root
+}
+
+// Route sends requests for one path on one host to a part, as one rule of
+// an Ingress does.
+type Route struct {
+	Host  string // as in the site spec, e.g. example.org
+	Path  string
+	Exact bool
+	Part  string
+}
+
+// Options say how to run the stack.
+type Options struct {
+	// Routes are the site's routes; Domain is the site's host among them.
+	Routes []Route
+	Domain string
+	// Listen is the address to serve the site on, e.g. "localhost:8080"
+	// or "127.0.0.1:0".
+	Listen string
+	// DB is the database to use; nil starts a throwaway server.
+	DB *config.DB
+	// Log receives every service's output, each line prefixed by its name.
+	Log io.Writer
+	// CaptchaTestAnswer, if set, starts the captcha in test mode with
+	// this answer (browser tests).
+	CaptchaTestAnswer string
+}
+
+// Stack is a running local site.
+type Stack struct {
+	// URL is where the site is served, e.g. http://localhost:8080.
+	URL string
+
+	dbServer *dbserver.Server
+	procs    []*proc
+	srv      *http.Server
+	binDir   string
+	logMu    sync.Mutex
+	log      io.Writer
+}
+
+type proc struct {
+	name string
+	addr string
+	cmd  *exec.Cmd
+	done chan struct{}
+}
+
+// Start builds and starts everything; on failure it stops what it started.
+func Start(ctx context.Context, opts Options) (st *Stack, err error) {
+	if opts.Log == nil {
+		opts.Log = os.Stderr
+	}
+	s := &Stack{log: opts.Log}
+	defer func() {
+		if err != nil {
+			s.Stop()
+		}
+	}()
+	root, err := moduleRoot(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s.binDir, err = os.MkdirTemp("", "kin-stack-")
+	if err != nil {
+		return nil, fmt.Errorf("make build directory: %w", err)
+	}
+	if err := s.build(ctx, root); err != nil {
+		return nil, err
+	}
+
+	dbc, err := s.database(ctx, opts.DB)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.run(ctx, "migrate", dbEnv(dbc)); err != nil {
+		return nil, err
+	}
+
+	ports := map[string]string{}
+	for _, p := range Parts {
+		addr, err := freeAddr()
+		if err != nil {
+			return nil, err
+		}
+		ports[p.Name] = addr
+	}
+	for _, p := range Parts {
+		env := append(dbEnv(dbc),
+			"KIN_LISTEN="+ports[p.Name],
+			"KIN_DOMAIN=localhost",
+			"KIN_CAPTCHA_URL=http://"+ports["captcha"],
+		)
+		var args []string
+		if p.Name == "captcha" && opts.CaptchaTestAnswer != "" {
+			args = append(args, "-test-answer", opts.CaptchaTestAnswer)
+		}
+		if err := s.start(p.Name, ports[p.Name], env, args); err != nil {
+			return nil, err
+		}
+	}
+	for _, p := range s.procs {
+		if err := waitReady(ctx, p); err != nil {
+			return nil, err
+		}
+	}
+
+	ln, err := net.Listen("tcp", opts.Listen)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w (is another stack running? use -listen)", opts.Listen, err)
+	}
+	s.URL = "http://" + ln.Addr().String()
+	h := newRouter(opts.Routes, opts.Domain, ports)
+	s.srv = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	go s.srv.Serve(ln)
+	return s, nil
+}
+
+// Stop stops the services (letting them shut down gracefully), the router
+// and the throwaway database, and removes the built binaries.
+func (s *Stack) Stop() error {
+	if s.srv != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		s.srv.Shutdown(ctx)
+		cancel()
+	}
+	for i := len(s.procs) - 1; i >= 0; i-- {
+		p := s.procs[i]
+		p.cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-p.done:
+		case <-time.After(25 * time.Second):
+			p.cmd.Process.Kill()
+			<-p.done
+		}
+	}
+	var err error
+	if s.dbServer != nil {
+		err = s.dbServer.Stop()
+	}
+	if s.binDir != "" {
+		os.RemoveAll(s.binDir)
+	}
+	return err
+}
+
+func moduleRoot(ctx context.Context) (string, error) {
+	out, err := exec.CommandContext(ctx, "go", "env", "GOMOD").Output()
+	if err != nil {
+		return "", fmt.Errorf("find the module (is Go installed?): %w", err)
+	}
+	mod := strings.TrimSpace(string(out))
+	if mod == "" || mod == os.DevNull {
+		return "", errors.New("run this inside the kin module")
+	}
+	return filepath.Dir(mod), nil
+}
+
+func (s *Stack) build(ctx context.Context, root string) error {
+	args := []string{"build", "-o", s.binDir + string(filepath.Separator), "./svc/migrate"}
+	for _, p := range Parts {
+		args = append(args, p.Package)
+	}
+	cmd := exec.CommandContext(ctx, "go", args...)
+	cmd.Dir = root
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("build the services: %w\n%s", err, out)
+	}
+	return nil
+}
+
+// database returns the configuration of the database to use, starting a
+// throwaway server and creating the database `kin` in it when none is
+// given.
+func (s *Stack) database(ctx context.Context, c *config.DB) (config.DB, error) {
+	if c != nil {
+		return *c, nil
+	}
+	srv, err := dbserver.Start(ctx)
+	if err != nil {
+		return config.DB{}, err
+	}
+	s.dbServer = srv
+	fmt.Fprintf(s.log, "%-10s | throwaway database at %s\n", "db", srv.Addr)
+	admin, err := db.Open(ctx, srv.Config(""), nil)
+	if err != nil {
+		return config.DB{}, err
+	}
+	defer admin.Close()
+	if _, err := admin.ExecContext(ctx, "CREATE DATABASE kin CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"); err != nil {
+		return config.DB{}, fmt.Errorf("create database kin: %w", err)
+	}
+	return srv.Config("kin"), nil
+}
+
+func dbEnv(c config.DB) []string {
+	return []string{
+		"KIN_DB_ADDR=" + c.Addr,
+		"KIN_DB_NAME=" + c.Name,
+		"KIN_DB_USER=" + c.User,
+		"KIN_DB_PASSWORD=" + c.Password,
+	}
+}
+
+func (s *Stack) command(name string, env, args []string) *exec.Cmd {
+	cmd := exec.Command(filepath.Join(s.binDir, name), args...)
+	cmd.Env = append(os.Environ(), env...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
+	return cmd
+}
+
+// run runs a one-shot command such as the migrations to completion.
+func (s *Stack) run(ctx context.Context, name string, env []string) error {
+	cmd := s.command(name, env, nil)
+	pw := s.prefix(name)
+	cmd.Stdout, cmd.Stderr = pw, pw
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("%s failed: %w (see its log above)", name, err)
+	}
+	return nil
+}
+
+func (s *Stack) start(name, addr string, env, args []string) error {
+	cmd := s.command(name, env, args)
+	pw := s.prefix(name)
+	cmd.Stdout, cmd.Stderr = pw, pw
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("start %s: %w", name, err)
+	}
+	p := &proc{name: name, addr: addr, cmd: cmd, done: make(chan struct{})}
+	go func() { cmd.Wait(); close(p.done) }()
+	s.procs = append(s.procs, p)
+	return nil
+}
+
+// prefix returns a writer that copies whole lines to the stack's log, each
+// behind the service's name, so interleaved output stays readable.
+func (s *Stack) prefix(name string) io.Writer {
+	pr, pw := io.Pipe()
+	go func() {
+		sc := bufio.NewScanner(pr)
+		sc.Buffer(make([]byte, 64<<10), 1<<20)
+		for sc.Scan() {
+			s.logMu.Lock()
+			fmt.Fprintf(s.log, "%-10s | %s\n", name, sc.Text())
+			s.logMu.Unlock()
+		}
+		io.Copy(io.Discard, pr)
+	}()
+	return pw
+}
+
+func freeAddr() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", fmt.Errorf("find a free port: %w", err)
+	}
+	defer ln.Close()
+	return ln.Addr().String(), nil
+}
+
+func waitReady(ctx context.Context, p *proc) error {
+	deadline := time.Now().Add(60 * time.Second)
+	client := &http.Client{Timeout: 2 * time.Second}
+	for {
+		resp, err := client.Get("http://" + p.addr + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		select {
+		case <-p.done:
+			return fmt.Errorf("%s exited before it was ready (see its log above)", p.name)
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%s not ready after 60s", p.name)
+		}
+	}
+}
+
+// router picks a route the way ingress-nginx does: among the rules of the
+// request's host, an Exact path that equals the request path wins, else the
+// longest Prefix rule that matches on a path-segment boundary.
+type router struct {
+	byHost map[string][]Route // sorted: exact first, then longer paths first
+	domain string
+	proxy  map[string]*httputil.ReverseProxy
+}
+
+func newRouter(routes []Route, domain string, ports map[string]string) *router {
+	r := &router{byHost: map[string][]Route{}, domain: domain, proxy: map[string]*httputil.ReverseProxy{}}
+	for _, rt := range routes {
+		r.byHost[rt.Host] = append(r.byHost[rt.Host], rt)
+	}
+	for _, rs := range r.byHost {
+		sort.SliceStable(rs, func(i, j int) bool {
+			if rs[i].Exact != rs[j].Exact {
+				return rs[i].Exact
+			}
+			return len(rs[i].Path) > len(rs[j].Path)
+		})
+	}
+	for part, addr := range ports {
+		target := &url.URL{Scheme: "http", Host: addr}
+		r.proxy[part] = &httputil.ReverseProxy{
+			Rewrite: func(pr *httputil.ProxyRequest) {
+				pr.SetURL(target)
+				pr.SetXForwarded()
+				// ingress-nginx passes the visitor's Host through.
+				pr.Out.Host = pr.In.Host
+				if ip, _, err := net.SplitHostPort(pr.In.RemoteAddr); err == nil {
+					pr.Out.Header.Set("X-Real-IP", ip)
+				}
+			},
+			ErrorHandler: func(w http.ResponseWriter, req *http.Request, err error) {
+				slog.Warn("proxy", "part", part, "err", err.Error())
+				writeError(w, http.StatusBadGateway, part+" is not answering: see its log")
+			},
+		}
+	}
+	return r
+}
+
+// siteHost maps the host a developer browses (localhost, or a
+// subdomain of localhost such as admin.localhost) to the spec's host.
+func (r *router) siteHost(host string) string {
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	if sub, ok := strings.CutSuffix(host, ".localhost"); ok {
+		for h := range r.byHost {
+			if strings.HasPrefix(h, sub+".") {
+				return h
+			}
+		}
+	}
+	return r.domain
+}
+
+// Match returns the route for host and path, and whether there is one.
+func (r *router) Match(host, path string) (Route, bool) {
+	for _, rt := range r.byHost[r.siteHost(host)] {
+		switch {
+		case rt.Exact && path == rt.Path:
+			return rt, true
+		case !rt.Exact && prefixMatch(rt.Path, path):
+			return rt, true
+		}
+	}
+	return Route{}, false
+}
+
+// prefixMatch is Kubernetes' Prefix path type: element-wise, so /api
+// matches /api and /api/x but not /apix.
+func prefixMatch(prefix, path string) bool {
+	if prefix == "/" {
+		return true
+	}
+	p := strings.TrimSuffix(prefix, "/")
+	return path == p || strings.HasPrefix(path, p+"/")
+}
+
+func (r *router) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	rt, ok := r.Match(req.Host, req.URL.Path)
+	if !ok {
+		writeError(w, http.StatusNotFound, "no route for this host and path")
+		return
+	}
+	p, ok := r.proxy[rt.Part]
+	if !ok {
+		writeError(w, http.StatusServiceUnavailable, "the "+rt.Part+" part does not run in the local stack yet")
+		return
+	}
+	p.ServeHTTP(w, req)
+}
+
+func writeError(w http.ResponseWriter, status int, msg string) {
+	b, _ := json.Marshal(map[string]string{"error": msg})
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	w.Write(append(b, '\n'))
+}
