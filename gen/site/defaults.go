@@ -1,9 +1,12 @@
 package site
 
+import "k8s.io/apimachinery/pkg/util/validation"
+
 // Default fills every field left empty with its default. Parse calls it before
 // Validate; it is idempotent.
 func (s *Site) Default() {
-	if s.Domain != "" {
+	// Hosts derive from a valid domain only: an invalid one is reported once, as domain.
+	if s.Domain != "" && len(validation.IsDNS1123Subdomain(s.Domain)) == 0 {
 		def(&s.Hosts.Site, s.Domain)
 		def(&s.Hosts.Admin, "admin."+s.Domain)
 		def(&s.Hosts.Adminer, "adminer."+s.Domain)

@@ -26,13 +26,19 @@ func (s *Site) Validate() error {
 	} else {
 		v.dnsName("domain", s.Domain)
 	}
-	v.dnsName("hosts.site", s.Hosts.Site)
+	// Hosts left empty had no valid domain to derive from; domain's error says so.
+	host := func(path, h string) {
+		if h != "" {
+			v.dnsName(path, h)
+		}
+	}
+	host("hosts.site", s.Hosts.Site)
 	for i, a := range s.Hosts.Aliases {
 		v.dnsName(fmt.Sprintf("hosts.aliases[%d]", i), a)
 	}
-	v.dnsName("hosts.admin", s.Hosts.Admin)
-	v.dnsName("hosts.adminer", s.Hosts.Adminer)
-	v.dnsName("hosts.chat", s.Hosts.Chat)
+	host("hosts.admin", s.Hosts.Admin)
+	host("hosts.adminer", s.Hosts.Adminer)
+	host("hosts.chat", s.Hosts.Chat)
 	v.distinctHosts(s)
 	v.dnsLabel("namespace", s.Namespace)
 
