@@ -1,0 +1,34 @@
+# Kin's developer commands. `make test` is the one test command: the README
+# and .ci/run both use it.
+
+GO ?= go
+
+.PHONY: gen check test bench lint dev
+
+# Render out/ from site.yaml.
+gen:
+	$(GO) run ./gen
+
+# Fail when out/ is not what site.yaml renders.
+check:
+	$(GO) run ./gen -check
+
+# Every test. Database tests use KIN_TEST_DSN or a throwaway mariadbd from
+# PATH and skip without either (KIN_REQUIRE_DB=1 makes that a failure);
+# browser tests need chromium on PATH (KIN_REQUIRE_BROWSER=1 likewise).
+test:
+	$(GO) test -count=1 ./...
+
+# Benchmarks, each next to its baseline measured in the same run.
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+# Formatting and vet findings fail the build.
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+# The whole site on http://localhost:8080 with a throwaway database
+# (or the one KIN_DB_ADDR, KIN_DB_NAME, KIN_DB_USER, KIN_DB_PASSWORD name).
+dev:
+	$(GO) run ./svc/dev
