@@ -1,0 +1,157 @@
+// The client's entry point: it learns who is signed in, keeps the header
+// in step, and routes page paths to views with the History API. The
+// server answers every path listed in routes below with the same page
+// (web.Pages in web.go must list the same paths).
+
+import { getJSON, postJSON, postDomainOnce, APIError } from './common.js';
+import * as home from './views/home.js';
+import * as signup from './views/signup.js';
+import * as signin from './views/signin.js';
+import * as profile from './views/profile.js';
+import * as edit from './views/edit.js';
+import * as notFound from './views/notfound.js';
+
+// Each view's render(ctx) returns {title, node}, or null after it has
+// redirected elsewhere.
+const routes = [
+  [/^\/$/, home.render],
+  [/^\/signup$/, signup.render],
+  [/^\/signin$/, signin.render],
+  [/^\/profile$/, profile.renderOwn],
+  [/^\/profile\/edit$/, edit.render],
+  [/^\/u\/([1-9][0-9]{0,18})$/, profile.renderUser],
+];
+
+function route(pathname) {
+  for (const [re, render] of routes) {
+    const m = re.exec(pathname);
+    if (m) return { render, params: m.slice(1) };
+  }
+  return null;
+}
+
+const main = document.getElementById('main');
+const toast = document.getElementById('toast');
+let user = null;
+let generation = 0; // bumped per navigation, so a slow view cannot overwrite a newer one
+let toastTimer = 0;
+
+/** setUser records who is signed in (null: nobody) and updates the header. */
+function setUser(u) {
+  user = u;
+  document.getElementById('nav-signed-out').hidden = !!u;
+  document.getElementById('nav-signed-in').hidden = !u;
+  document.getElementById('header-user-name').textContent = u ? u.display_name : '';
+}
+
+/** notify shows a short message in the live status region. */
+function notify(message) {
+  clearTimeout(toastTimer);
+  toast.textContent = message;
+  toast.classList.add('toast-shown');
+  toastTimer = setTimeout(() => {
+    toast.classList.remove('toast-shown');
+    toast.textContent = '';
+  }, 6000);
+}
+
+/** navigate shows the page at path (which may carry a query), adding a
+ * history entry unless replace is set. */
+function navigate(path, { replace = false } = {}) {
+  if (replace) history.replaceState(null, '', path);
+  else history.pushState(null, '', path);
+  return show({ focus: true });
+}
+
+async function show({ focus }) {
+  const gen = ++generation;
+  const found = route(location.pathname);
+  const ctx = {
+    user,
+    params: found ? found.params : [],
+    query: new URLSearchParams(location.search),
+    setUser,
+    navigate,
+    notify,
+    // stale reports whether the visitor has moved on since this view began.
+    stale: () => gen !== generation,
+  };
+  let view;
+  try {
+    view = await (found ? found.render : notFound.render)(ctx);
+  } catch (err) {
+    if (err instanceof APIError && err.status === 401) {
+      // The session ended elsewhere (signed out in another tab, password
+      // changed on another device): ask to sign in again.
+      setUser(null);
+      if (gen === generation) {
+        notify('Your session has ended. Please sign in again.');
+        navigate('/signin?next=' + encodeURIComponent(location.pathname), { replace: true });
+      }
+      return;
+    }
+    view = notFound.renderError(err);
+  }
+  if (!view || gen !== generation) return;
+  document.title = view.title ? `${view.title} · Kin` : 'Kin';
+  main.replaceChildren(view.node);
+  if (focus) {
+    // Move focus to the new page's heading so keyboard and screen reader
+    // users start reading there, as after a full page load.
+    const heading = main.querySelector('h1');
+    if (heading) {
+      heading.setAttribute('tabindex', '-1');
+      heading.focus({ preventScroll: true });
+    }
+    window.scrollTo(0, 0);
+  }
+}
+
+// Follow links to the client's own pages without reloading; everything
+// else (other origins, new tabs, downloads, unknown paths) is left to the
+// browser.
+document.addEventListener('click', (e) => {
+  if (e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+  const a = e.target instanceof Element ? e.target.closest('a[href]') : null;
+  if (!a || a.target || a.hasAttribute('download') || a.origin !== location.origin) return;
+  if (!route(a.pathname)) return;
+  e.preventDefault();
+  if (a.pathname + a.search === location.pathname + location.search) {
+    show({ focus: true }); // a link to this page reloads its view
+    return;
+  }
+  navigate(a.pathname + a.search);
+});
+
+window.addEventListener('popstate', () => show({ focus: true }));
+
+document.getElementById('signout').addEventListener('click', async (e) => {
+  const button = e.currentTarget;
+  button.disabled = true;
+  try {
+    await postJSON('/api/v1/logout');
+    setUser(null);
+    notify('You have signed out.');
+    navigate('/');
+  } catch (err) {
+    notify(err instanceof APIError ? err.message : 'Signing out failed. Try again.');
+  } finally {
+    button.disabled = false;
+  }
+});
+
+async function start() {
+  // The session call also gives this browser its anonymous sessid cookie,
+  // which the captcha needs before sign-up.
+  try {
+    const s = await getJSON('/api/v1/session');
+    setUser(s && s.user ? s.user : null);
+  } catch (err) {
+    setUser(null);
+    notify(err instanceof APIError ? err.message : 'Kin could not be reached. Reload the page to try again.');
+  }
+  postDomainOnce();
+  await show({ focus: false });
+}
+
+start();

@@ -1,0 +1,127 @@
+// Package web is Kin's web client: the page shell, style sheets and
+// ES-module scripts embedded in the binary, and the handler that serves
+// them. The client renders every page in the browser from the app's JSON
+// API; the server's part is to answer each known page path with the same
+// shell and to serve the assets under content-hashed names.
+package web
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/kin-social/kin/svc/frontend/assets"
+)
+
+//go:embed index.html
+var indexHTML string
+
+//go:embed static
+var static embed.FS
+
+// AssetPrefix is the URL path under which the hashed assets are served.
+const AssetPrefix = "/assets/"
+
+// Pages lists the URL patterns of the client's pages, in net/http.ServeMux
+// syntax. Each is answered with the page shell; the client's router
+// (static/js/app.js) must know the same paths.
+var Pages = []string{
+	"/{$}",
+	"/signup",
+	"/signin",
+	"/profile",
+	"/profile/edit",
+	"/u/{id}",
+}
+
+// Client serves the web client.
+type Client struct {
+	assets *assets.Set
+	shell  *assets.Body
+	mux    *http.ServeMux
+}
+
+// New prepares the client: it hashes the embedded assets and renders the
+// page shell with their hashed names. An error means the embedded files
+// are inconsistent (a reference to a missing file, an import cycle), which
+// the package's tests catch before a binary ships.
+func New() (*Client, error) {
+	sub, err := fs.Sub(static, "static")
+	if err != nil {
+		return nil, fmt.Errorf("web: %w", err)
+	}
+	return newClient(sub, indexHTML)
+}
+
+func newClient(files fs.FS, shellTemplate string) (*Client, error) {
+	set, err := assets.New(files, AssetPrefix)
+	if err != nil {
+		return nil, fmt.Errorf("web: %w", err)
+	}
+	shell, err := renderShell(set, shellTemplate)
+	if err != nil {
+		return nil, fmt.Errorf("web: render index.html: %w", err)
+	}
+	c := &Client{assets: set, shell: assets.NewBody("text/html; charset=utf-8", shell), mux: http.NewServeMux()}
+	for _, p := range Pages {
+		c.mux.HandleFunc("GET "+p, c.page)
+	}
+	c.mux.Handle("GET "+AssetPrefix, set)
+	c.mux.HandleFunc("GET /", c.notFound)
+	return c, nil
+}
+
+// renderShell executes index.html with the functions it uses to name
+// assets: asset gives a file's hashed URL, imports the hashed URLs of
+// every module a module imports (for modulepreload links).
+func renderShell(set *assets.Set, text string) ([]byte, error) {
+	t, err := template.New("index.html").Option("missingkey=error").Funcs(template.FuncMap{
+		"asset":   set.URL,
+		"imports": set.Imports,
+	}).Parse(text)
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	if err := t.Execute(&buf, nil); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// ServeHTTP serves pages, assets and 404s.
+func (c *Client) ServeHTTP(w http.ResponseWriter, r *http.Request) { c.mux.ServeHTTP(w, r) }
+
+// Assets returns the client's hashed asset set.
+func (c *Client) Assets() *assets.Set { return c.assets }
+
+// page answers a known page path with the shell. HTML is never cached
+// without asking (no-cache revalidates with the ETag), so a new release
+// reaches every browser on its next page load while the hashed assets
+// stay cached.
+func (c *Client) page(w http.ResponseWriter, r *http.Request) {
+	if id := r.PathValue("id"); id != "" && !validUserID(id) {
+		c.notFound(w, r)
+		return
+	}
+	c.shell.Serve(w, r, http.StatusOK, "no-cache")
+}
+
+// notFound answers any other path with the shell and status 404: a person
+// who mistypes a URL sees the site's own "page not found" page, with its
+// navigation, while crawlers and tools see the status.
+func (c *Client) notFound(w http.ResponseWriter, r *http.Request) {
+	c.shell.Serve(w, r, http.StatusNotFound, "no-cache")
+}
+
+// validUserID reports whether s is a user id as the app issues them: a
+// positive decimal number without sign or leading zeros.
+func validUserID(s string) bool {
+	n, err := strconv.ParseInt(s, 10, 64)
+	return err == nil && n > 0 && !strings.HasPrefix(s, "0") && !strings.HasPrefix(s, "+")
+}
