@@ -77,12 +77,23 @@ type Session struct {
 // Store keeps signed-in sessions in the sessions table. Its methods are
 // safe for concurrent use.
 type Store struct {
-	db  *sql.DB
+	db  querier
 	now func() time.Time
+}
+
+// querier is what Store needs of a *sql.DB or a *sql.Tx.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
 // NewStore returns a Store on db, which must hold the sessions table.
 func NewStore(db *sql.DB) *Store { return &Store{db: db, now: time.Now} }
+
+// WithTx returns a Store that works inside the transaction tx, so a change
+// of sessions commits or rolls back with the caller's other changes (a new
+// password and the end of the other sessions, together).
+func (s *Store) WithTx(tx *sql.Tx) *Store { return &Store{db: tx, now: s.now} }
 
 // SetClock replaces the clock, for tests of expiry.
 func (s *Store) SetClock(now func() time.Time) { s.now = now }

@@ -1,0 +1,295 @@
+package account
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kin-social/kin/svc/internal/dbtest"
+	"github.com/kin-social/kin/svc/internal/password"
+	"github.com/kin-social/kin/svc/internal/session"
+)
+
+func TestMain(m *testing.M) { dbtest.Main(m) }
+
+var cheap = password.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
+
+func newService(t *testing.T) *Service {
+	db := dbtest.New(t)
+	return New(db, password.NewHasher(cheap, 2), session.NewStore(db))
+}
+
+func field(err error) string {
+	var fe *FieldError
+	if errors.As(err, &fe) {
+		return fe.Field
+	}
+	return ""
+}
+
+func TestRegistrationCheck(t *testing.T) {
+	ok := Registration{Email: "ann@example.org", Password: "long enough", DisplayName: "Ann"}
+	tests := []struct {
+		name  string
+		edit  func(*Registration)
+		field string // "" for valid
+	}{
+		{"valid", func(r *Registration) {}, ""},
+		{"email trimmed", func(r *Registration) { r.Email = "  ann@example.org\t" }, ""},
+		{"email upper case", func(r *Registration) { r.Email = "Ann@Example.ORG" }, ""},
+		{"email plus", func(r *Registration) { r.Email = "ann+kin@mail.example.org" }, ""},
+		{"email empty", func(r *Registration) { r.Email = "" }, "email"},
+		{"email no at", func(r *Registration) { r.Email = "ann.example.org" }, "email"},
+		{"email no domain dot", func(r *Registration) { r.Email = "ann@localhost" }, "email"},
+		{"email with name", func(r *Registration) { r.Email = "Ann <ann@example.org>" }, "email"},
+		{"email two", func(r *Registration) { r.Email = "a@example.org, b@example.org" }, "email"},
+		{"email space", func(r *Registration) { r.Email = "an n@example.org" }, "email"},
+		{"email 254", func(r *Registration) { r.Email = strings.Repeat("a", 64) + "@" + strings.Repeat("b", 185) + ".org" }, ""},
+		{"email 255", func(r *Registration) { r.Email = strings.Repeat("a", 64) + "@" + strings.Repeat("b", 186) + ".org" }, "email"},
+		{"password 7", func(r *Registration) { r.Password = "1234567" }, "password"},
+		{"password 8", func(r *Registration) { r.Password = "12345678" }, ""},
+		{"password 1024", func(r *Registration) { r.Password = strings.Repeat("ä", 1024) }, ""},
+		{"password 1025", func(r *Registration) { r.Password = strings.Repeat("a", 1025) }, "password"},
+		{"name empty", func(r *Registration) { r.DisplayName = "" }, "display_name"},
+		{"name spaces", func(r *Registration) { r.DisplayName = "   " }, "display_name"},
+		{"name 80", func(r *Registration) { r.DisplayName = strings.Repeat("й", 80) }, ""},
+		{"name 80 after trimming", func(r *Registration) { r.DisplayName = "  " + strings.Repeat("n", 80) + "  " }, ""},
+		{"name 81", func(r *Registration) { r.DisplayName = strings.Repeat("n", 81) }, "display_name"},
+		{"name newline", func(r *Registration) { r.DisplayName = "Ann\nB" }, "display_name"},
+		{"name NUL", func(r *Registration) { r.DisplayName = "Ann\x00" }, "display_name"},
+		{"name html", func(r *Registration) { r.DisplayName = "<script>alert(1)</script>" }, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := ok
+			tt.edit(&r)
+			if got := field(r.Check()); got != tt.field {
+				t.Errorf("Check(%+.40v) field %q, want %q", r, got, tt.field)
+			}
+		})
+	}
+}
+
+func TestProfileChecks(t *testing.T) {
+	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name  string
+		err   error
+		field string
+	}{
+		{"headline 120", checkText("headline", strings.Repeat("h", 120), MaxHeadline, false), ""},
+		{"headline 121", checkText("headline", strings.Repeat("h", 121), MaxHeadline, false), "headline"},
+		{"headline tab", checkText("headline", "a\tb", MaxHeadline, false), "headline"},
+		{"about 5000", checkText("about", strings.Repeat("ü", 5000), MaxAbout, true), ""},
+		{"about 5001", checkText("about", strings.Repeat("a", 5001), MaxAbout, true), "about"},
+		{"about lines", checkText("about", "one\r\ntwo\tthree", MaxAbout, true), ""},
+		{"about escape", checkText("about", "bell\x07", MaxAbout, true), "about"},
+		{"city 100", checkText("city", strings.Repeat("c", 100), MaxCity, false), ""},
+		{"city 101", checkText("city", strings.Repeat("c", 101), MaxCity, false), "city"},
+		{"visibility public", checkVisibility("public"), ""},
+		{"visibility friends", checkVisibility("friends"), ""},
+		{"visibility private", checkVisibility("private"), ""},
+		{"visibility other", checkVisibility("everyone"), "birthday_visibility"},
+		{"visibility case", checkVisibility("Public"), "birthday_visibility"},
+		{"visibility empty", checkVisibility(""), "birthday_visibility"},
+	}
+	for _, b := range []struct {
+		in    string
+		field string
+	}{
+		{"", ""},
+		{"1990-05-01", ""},
+		{"1900-01-01", ""},
+		{"1899-12-31", "birthday"},
+		{"2000-02-29", ""},
+		{"2001-02-29", "birthday"},
+		{"1990-13-01", "birthday"},
+		{"1990-5-1", "birthday"},
+		{"01.05.1990", "birthday"},
+		{"1990-05-01T00:00:00Z", "birthday"},
+		{"2026-11-25", ""},
+		{"2026-11-26", ""}, // today east of UTC
+		{"2026-11-27", "birthday"},
+		{"3000-01-01", "birthday"},
+	} {
+		_, err := parseBirthday(b.in, now)
+		tests = append(tests, struct {
+			name  string
+			err   error
+			field string
+		}{"birthday " + b.in, err, b.field})
+	}
+	for _, tt := range tests {
+		if got := field(tt.err); got != tt.field {
+			t.Errorf("%s: field %q (%v), want %q", tt.name, got, tt.err, tt.field)
+		}
+	}
+}
+
+func TestRegisterAndAuthenticate(t *testing.T) {
+	s := newService(t)
+	ctx := context.Background()
+	u, err := s.Register(ctx, Registration{Email: " Ann@Example.org ", Password: "long enough", DisplayName: "  Ann  "})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.ID == 0 || u.Email != "Ann@Example.org" || u.DisplayName != "Ann" || u.BirthdayVisibility != Private || u.Birthday != "" {
+		t.Errorf("Register = %+v", u)
+	}
+	got, err := s.Get(ctx, u.ID)
+	if err != nil || got != u {
+		t.Errorf("Get = %+v, %v; want %+v", got, err, u)
+	}
+	for _, email := range []string{"Ann@Example.org", "ann@example.org", "ANN@EXAMPLE.ORG"} {
+		if _, err := s.Register(ctx, Registration{Email: email, Password: "another one", DisplayName: "Imposter"}); err != ErrEmailTaken {
+			t.Errorf("Register(%s) again: %v, want ErrEmailTaken", email, err)
+		}
+	}
+	for _, tt := range []struct {
+		email, pw string
+		want      error
+	}{
+		{"ann@example.org", "long enough", nil},
+		{" ANN@example.org", "long enough", nil},
+		{"ann@example.org", "long enougH", ErrBadCredentials},
+		{"ann@example.org", "", ErrBadCredentials},
+		{"nobody@example.org", "long enough", ErrBadCredentials},
+		{"' OR '1'='1", "' OR '1'='1", ErrBadCredentials},
+	} {
+		got, err := s.Authenticate(ctx, tt.email, tt.pw)
+		if err != tt.want || (err == nil && got.ID != u.ID) {
+			t.Errorf("Authenticate(%q, %q) = %d, %v; want %v", tt.email, tt.pw, got.ID, err, tt.want)
+		}
+	}
+	if _, err := s.Get(ctx, u.ID+1000); err != ErrNotFound {
+		t.Errorf("Get(unknown) = %v, want ErrNotFound", err)
+	}
+}
+
+// Raising the hashing parameters upgrades a user's hash at their next
+// sign-in.
+func TestRehashOnSignIn(t *testing.T) {
+	s := newService(t)
+	ctx := context.Background()
+	u, err := s.Register(ctx, Registration{Email: "bo@example.org", Password: "long enough", DisplayName: "Bo"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	raised := cheap
+	raised.Time = 2
+	s.hasher = password.NewHasher(raised, 1)
+	if _, err := s.Authenticate(ctx, "bo@example.org", "long enough"); err != nil {
+		t.Fatal(err)
+	}
+	var hash string
+	s.db.QueryRow("SELECT password_hash FROM users WHERE id = ?", u.ID).Scan(&hash)
+	if !strings.Contains(hash, "t=2") || s.hasher.NeedsRehash(hash) {
+		t.Errorf("hash after sign-in %q, want the raised parameters", hash)
+	}
+	if _, err := s.Authenticate(ctx, "bo@example.org", "long enough"); err != nil {
+		t.Errorf("sign in after rehash: %v", err)
+	}
+}
+
+func TestChangePassword(t *testing.T) {
+	s := newService(t)
+	ctx := context.Background()
+	u, _ := s.Register(ctx, Registration{Email: "cy@example.org", Password: "old password", DisplayName: "Cy"})
+	keep, _ := s.sessions.Create(ctx, u.ID)
+	other, _ := s.sessions.Create(ctx, u.ID)
+
+	if err := s.ChangePassword(ctx, u.ID, keep.Token, "old password", "short"); field(err) != "new_password" {
+		t.Errorf("short new password: %v, want a new_password field error", err)
+	}
+	if err := s.ChangePassword(ctx, u.ID, keep.Token, "wrong password", "new password"); err != ErrBadCredentials {
+		t.Errorf("wrong current password: %v, want ErrBadCredentials", err)
+	}
+	if _, err := s.sessions.Lookup(ctx, other.Token); err != nil {
+		t.Fatalf("a failed change ended a session: %v", err)
+	}
+	if err := s.ChangePassword(ctx, u.ID, keep.Token, "old password", "new password"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Authenticate(ctx, "cy@example.org", "old password"); err != ErrBadCredentials {
+		t.Errorf("old password after change: %v, want ErrBadCredentials", err)
+	}
+	if _, err := s.Authenticate(ctx, "cy@example.org", "new password"); err != nil {
+		t.Errorf("new password after change: %v", err)
+	}
+	if _, err := s.sessions.Lookup(ctx, keep.Token); err != nil {
+		t.Errorf("the changing session ended: %v", err)
+	}
+	if _, err := s.sessions.Lookup(ctx, other.Token); !errors.Is(err, session.ErrNoSession) {
+		t.Errorf("another session lives on after the change: %v", err)
+	}
+}
+
+func TestUpdateProfile(t *testing.T) {
+	s := newService(t)
+	ctx := context.Background()
+	u, _ := s.Register(ctx, Registration{Email: "di@example.org", Password: "long enough", DisplayName: "Di"})
+	evil := `<img src=x onerror=alert(1)> '; DROP TABLE users; -- " \ %_ ` + "`"
+	p := ProfileUpdate{
+		DisplayName:        " " + evil + " ",
+		Headline:           evil,
+		About:              evil + "\nline two\ttabbed",
+		City:               evil,
+		Birthday:           "1990-05-01",
+		BirthdayVisibility: Friends,
+	}
+	got, err := s.UpdateProfile(ctx, u.ID, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := u
+	want.DisplayName, want.Headline, want.About, want.City = evil, evil, p.About, evil
+	want.Birthday, want.BirthdayVisibility = "1990-05-01", Friends
+	if got != want {
+		t.Errorf("UpdateProfile = %+v\nwant %+v", got, want)
+	}
+	if fetched, _ := s.Get(ctx, u.ID); fetched != want {
+		t.Errorf("Get after update = %+v\nwant %+v", fetched, want)
+	}
+
+	// Clearing the birthday stores NULL, returned as "".
+	p.Birthday = ""
+	if got, err := s.UpdateProfile(ctx, u.ID, p); err != nil || got.Birthday != "" {
+		t.Errorf("clear birthday: %+v, %v", got, err)
+	}
+
+	// A bad field changes nothing.
+	before, _ := s.Get(ctx, u.ID)
+	bad := p
+	bad.Headline = "fine"
+	bad.City = strings.Repeat("c", MaxCity+1)
+	if _, err := s.UpdateProfile(ctx, u.ID, bad); field(err) != "city" {
+		t.Errorf("long city: %v, want a city field error", err)
+	}
+	if after, _ := s.Get(ctx, u.ID); after != before {
+		t.Errorf("a rejected update changed the user: %+v", after)
+	}
+}
+
+func TestProfileFor(t *testing.T) {
+	u := User{ID: 7, Email: "e@example.org", DisplayName: "E", Birthday: "1990-05-01", CreatedAt: "2026-01-01T00:00:00Z"}
+	for _, tt := range []struct {
+		vis    string
+		viewer int64
+		want   string
+	}{
+		{Public, 0, "1990-05-01"},
+		{Public, 8, "1990-05-01"},
+		{Friends, 0, ""},
+		{Friends, 8, ""},
+		{Friends, 7, "1990-05-01"},
+		{Private, 8, ""},
+		{Private, 7, "1990-05-01"},
+	} {
+		u.BirthdayVisibility = tt.vis
+		if got := u.ProfileFor(tt.viewer).Birthday; got != tt.want {
+			t.Errorf("%s birthday seen by %d = %q, want %q", tt.vis, tt.viewer, got, tt.want)
+		}
+	}
+}
