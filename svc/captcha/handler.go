@@ -1,0 +1,138 @@
+package main
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/kin-social/kin/svc/captcha/picture"
+	"github.com/kin-social/kin/svc/captcha/store"
+	"github.com/kin-social/kin/svc/internal/ratelimit"
+	"github.com/kin-social/kin/svc/internal/server"
+)
+
+// sessionCookie is the visitor's session cookie, set by the app.
+const sessionCookie = "sessid"
+
+// maxSessionLen bounds the cookie value; the app's tokens are 43
+// characters (256 bits, base64url).
+const maxSessionLen = 256
+
+// Limits of getnew per client address: a burst for a person reloading a
+// hard captcha a few times, then one every few seconds. Each getnew costs
+// the client nothing and the store an entry, so this is what keeps one
+// address from churning the store.
+const (
+	getnewBurst  = 20
+	getnewPer    = 3 * time.Second
+	getnewMaxIPs = 100_000
+)
+
+// service answers the captcha API.
+type service struct {
+	store    *store.Store
+	pictures *picture.Encoder
+	getnew   *ratelimit.Limiter // per client IP
+}
+
+func newService(st *store.Store) *service {
+	return &service{
+		store:    st,
+		pictures: picture.NewEncoder(),
+		getnew:   ratelimit.New(getnewBurst, getnewPer, getnewMaxIPs),
+	}
+}
+
+func (s *service) routes() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /captcha/getnew", server.Handle(s.getNew))
+	mux.Handle("GET /captcha/{file}", server.Handle(s.picture))
+	// {solution...} matches an empty or odd solution too, which is then
+	// simply wrong (and uses the captcha up) rather than a 404.
+	mux.Handle("GET /captcha/verify/{solution...}", server.Handle(s.verify))
+	mux.Handle("/", server.Handle(func(w http.ResponseWriter, r *http.Request) error {
+		return server.Errorf(http.StatusNotFound, "no such page: the captcha service answers GET /captcha/getnew, /captcha/{id}.png and /captcha/verify/{solution}")
+	}))
+	return mux
+}
+
+// session returns the visitor's session cookie value.
+func session(r *http.Request) (string, error) {
+	c, err := r.Cookie(sessionCookie)
+	if err != nil || c.Value == "" {
+		return "", server.Errorf(http.StatusBadRequest, "no session: the %s cookie is missing; load the site first (GET /api/v1/session sets it)", sessionCookie)
+	}
+	if len(c.Value) > maxSessionLen {
+		return "", server.Errorf(http.StatusBadRequest, "the %s cookie is longer than %d characters: clear the site's cookies and reload", sessionCookie, maxSessionLen)
+	}
+	return c.Value, nil
+}
+
+// getNew makes a new captcha for the visitor's session, replacing the one
+// it had, and answers its id.
+func (s *service) getNew(w http.ResponseWriter, r *http.Request) error {
+	sess, err := session(r)
+	if err != nil {
+		return err
+	}
+	if ok, retry := s.getnew.Allow(server.ClientIP(r)); !ok {
+		return server.TooManyRequests(retry)
+	}
+	c := s.store.New(sess)
+	server.WriteJSON(w, http.StatusOK, struct {
+		CaptchaID string `json:"captcha_id"`
+	}{c.ID})
+	return nil
+}
+
+var errNoCaptcha = server.Errorf(http.StatusNotFound, "no such captcha: it expired, was used or was replaced; get a new one from /captcha/getnew")
+
+// picture serves a captcha's picture, {id}.png.
+func (s *service) picture(w http.ResponseWriter, r *http.Request) error {
+	id, ok := strings.CutSuffix(r.PathValue("file"), ".png")
+	if !ok {
+		return server.Errorf(http.StatusNotFound, "no such page: captcha pictures are at /captcha/{id}.png")
+	}
+	c, err := s.store.Get(id)
+	if errors.Is(err, store.ErrNotFound) {
+		return errNoCaptcha
+	}
+	if err != nil {
+		return err
+	}
+	b, err := s.pictures.AppendPNG(make([]byte, 0, 4<<10), c.Digits, c.Seed)
+	if err != nil {
+		return err
+	}
+	h := w.Header()
+	h.Set("Content-Type", "image/png")
+	h.Set("Content-Length", strconv.Itoa(len(b)))
+	// Each captcha is used once; a cached picture would be of one gone.
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusOK)
+	w.Write(b)
+	return nil
+}
+
+// verify checks a solution against the session's captcha, using the
+// captcha up whatever the answer, and answers "true" or "false".
+func (s *service) verify(w http.ResponseWriter, r *http.Request) error {
+	sess, err := session(r)
+	if err != nil {
+		return err
+	}
+	ok, err := s.store.Verify(sess, r.PathValue("solution"))
+	if errors.Is(err, store.ErrNotFound) {
+		return server.Errorf(http.StatusNotFound, "this session has no captcha (it expired or was used): get a new one from /captcha/getnew")
+	}
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusOK)
+	w.Write([]byte(strconv.FormatBool(ok)))
+	return nil
+}
