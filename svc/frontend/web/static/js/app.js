@@ -44,6 +44,15 @@ function setUser(u) {
   document.getElementById('header-user-name').textContent = u ? u.display_name : '';
 }
 
+/** markCurrent marks the header link to the page shown, for assistive
+ * technology (aria-current) and for the eye (the style sheet). */
+function markCurrent() {
+  for (const a of document.querySelectorAll('.site-header a[href]')) {
+    if (a.pathname === location.pathname) a.setAttribute('aria-current', 'page');
+    else a.removeAttribute('aria-current');
+  }
+}
+
 /** notify shows a short message in the live status region. */
 function notify(message) {
   clearTimeout(toastTimer);
@@ -93,6 +102,7 @@ async function show({ focus }) {
     view = notFound.renderError(err);
   }
   if (!view || gen !== generation) return;
+  markCurrent();
   document.title = view.title ? `${view.title} · Kin` : 'Kin';
   main.replaceChildren(view.node);
   if (focus) {

@@ -1,8 +1,8 @@
 // Building the page from data without ever parsing data as HTML: text is
 // always set as text nodes, attributes with setAttribute, listeners with
-// addEventListener. There is no way to reach innerHTML through these
-// helpers, and style attributes are refused (the Content-Security-Policy
-// would block them anyway).
+// addEventListener. Nothing here parses a string as markup, and style and
+// inline handler attributes are refused (the Content-Security-Policy would
+// block them anyway).
 
 /** h creates an element. props are attributes (true for a boolean
  * attribute; false, null and undefined leave it out), with three special
@@ -18,7 +18,7 @@ export function h(tag, props = {}, ...children) {
       el.textContent = value;
     } else if (key === 'on') {
       for (const [type, fn] of Object.entries(value)) el.addEventListener(type, fn);
-    } else if (key === 'style' || key.startsWith('on') || key === 'innerHTML') {
+    } else if (key === 'style' || key.startsWith('on')) {
       throw new Error(`h: ${key} is not allowed; use a class or the "on" key`);
     } else {
       el.setAttribute(key, value === true ? '' : String(value));
@@ -79,8 +79,9 @@ export function formatMonth(rfc3339) {
   return new Intl.DateTimeFormat(undefined, { month: 'long', year: 'numeric' }).format(d);
 }
 
-/** initial returns the first letter of a name, for its avatar. */
+/** initial returns the first letter or digit of a name, for its avatar
+ * ("?" when it has none). */
 export function initial(name) {
-  const first = Array.from(String(name || '').trim())[0];
-  return first ? first.toLocaleUpperCase() : '?';
+  const m = /[\p{L}\p{N}]/u.exec(String(name || ''));
+  return m ? m[0].toLocaleUpperCase() : '?';
 }

@@ -1,0 +1,2 @@
+import{title}from"./page.js";
+export function run() { return title; }

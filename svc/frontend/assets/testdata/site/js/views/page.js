@@ -1,0 +1,2 @@
+import { greet } from '../lib.js';
+export const title = greet('page');
