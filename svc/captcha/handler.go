@@ -20,35 +20,54 @@ const sessionCookie = "sessid"
 // characters (256 bits, base64url).
 const maxSessionLen = 256
 
-// Limits of getnew per client address: a burst for a person reloading a
-// hard captcha a few times, then one every few seconds. Each getnew costs
-// the client nothing and the store an entry, so this is what keeps one
-// address from churning the store.
+// Limits per client address. getnew: a burst for a person reloading a
+// hard captcha a few times, then one every few seconds; each getnew costs
+// the client nothing and the store an entry, so this keeps one address
+// from churning the store. Pictures: about two per captcha, since drawing
+// one costs a fraction of a millisecond of CPU.
 const (
-	getnewBurst  = 20
-	getnewPer    = 3 * time.Second
-	getnewMaxIPs = 100_000
+	getnewBurst   = 20
+	getnewPer     = 3 * time.Second
+	pictureBurst  = 40
+	picturePer    = 1500 * time.Millisecond
+	limitedMaxIPs = 100_000
 )
 
 // service answers the captcha API.
 type service struct {
 	store    *store.Store
 	pictures *picture.Encoder
-	getnew   *ratelimit.Limiter // per client IP
+	// Per client IP; nil in test mode, whose tests make many captchas
+	// from one loopback address.
+	getnew, picture *ratelimit.Limiter
 }
 
-func newService(st *store.Store) *service {
-	return &service{
-		store:    st,
-		pictures: picture.NewEncoder(),
-		getnew:   ratelimit.New(getnewBurst, getnewPer, getnewMaxIPs),
+// newService returns the API over st, rate-limited per client address
+// when limited is set.
+func newService(st *store.Store, limited bool) *service {
+	s := &service{store: st, pictures: picture.NewEncoder()}
+	if limited {
+		s.getnew = ratelimit.New(getnewBurst, getnewPer, limitedMaxIPs)
+		s.picture = ratelimit.New(pictureBurst, picturePer, limitedMaxIPs)
 	}
+	return s
+}
+
+// allow takes a token from l for the request's client; a nil l allows all.
+func allow(l *ratelimit.Limiter, r *http.Request) error {
+	if l == nil {
+		return nil
+	}
+	if ok, retry := l.Allow(server.ClientIP(r)); !ok {
+		return server.TooManyRequests(retry)
+	}
+	return nil
 }
 
 func (s *service) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /captcha/getnew", server.Handle(s.getNew))
-	mux.Handle("GET /captcha/{file}", server.Handle(s.picture))
+	mux.Handle("GET /captcha/{file}", server.Handle(s.servePicture))
 	// {solution...} matches an empty or odd solution too, which is then
 	// simply wrong (and uses the captcha up) rather than a 404.
 	mux.Handle("GET /captcha/verify/{solution...}", server.Handle(s.verify))
@@ -77,8 +96,8 @@ func (s *service) getNew(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if ok, retry := s.getnew.Allow(server.ClientIP(r)); !ok {
-		return server.TooManyRequests(retry)
+	if err := allow(s.getnew, r); err != nil {
+		return err
 	}
 	c := s.store.New(sess)
 	server.WriteJSON(w, http.StatusOK, struct {
@@ -89,11 +108,14 @@ func (s *service) getNew(w http.ResponseWriter, r *http.Request) error {
 
 var errNoCaptcha = server.Errorf(http.StatusNotFound, "no such captcha: it expired, was used or was replaced; get a new one from /captcha/getnew")
 
-// picture serves a captcha's picture, {id}.png.
-func (s *service) picture(w http.ResponseWriter, r *http.Request) error {
+// servePicture serves a captcha's picture, {id}.png.
+func (s *service) servePicture(w http.ResponseWriter, r *http.Request) error {
 	id, ok := strings.CutSuffix(r.PathValue("file"), ".png")
 	if !ok {
 		return server.Errorf(http.StatusNotFound, "no such page: captcha pictures are at /captcha/{id}.png")
+	}
+	if err := allow(s.picture, r); err != nil {
+		return err
 	}
 	c, err := s.store.Get(id)
 	if errors.Is(err, store.ErrNotFound) {

@@ -55,8 +55,9 @@ func newFixture(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := newService(st)
+	svc := newService(st, true)
 	svc.getnew.SetClock(clk.Now)
+	svc.picture.SetClock(clk.Now)
 	ts := httptest.NewServer(svc.routes())
 	t.Cleanup(ts.Close)
 	return &fixture{t: t, url: ts.URL, store: st, clock: clk}
@@ -308,6 +309,21 @@ func TestGetNewRateLimit(t *testing.T) {
 	}
 }
 
+func TestPictureRateLimit(t *testing.T) {
+	f := newFixture(t)
+	id, _ := f.newCaptcha("s1")
+	for i := range pictureBurst {
+		if res := f.get("/captcha/"+id+".png", ""); res.status != http.StatusOK {
+			t.Fatalf("picture %d: %d %s", i, res.status, res.body)
+		}
+	}
+	wantJSONError(t, f.get("/captcha/"+id+".png", ""), http.StatusTooManyRequests)
+	f.clock.Advance(picturePer)
+	if res := f.get("/captcha/"+id+".png", ""); res.status != http.StatusOK {
+		t.Errorf("picture after waiting: %d %s", res.status, res.body)
+	}
+}
+
 func TestParseTestAnswer(t *testing.T) {
 	tests := []struct {
 		answer, listen string
@@ -409,5 +425,12 @@ func TestRunTestMode(t *testing.T) {
 	}
 	if res := f.get("/captcha/verify/4711", "s1"); string(res.body) != "true" {
 		t.Errorf("verify test answer: %d %q, want true", res.status, res.body)
+	}
+	// Test mode lifts the per-client limit: browser tests make many
+	// captchas from one loopback address.
+	for i := range getnewBurst + 5 {
+		if res := f.get("/captcha/getnew", "s1"); res.status != http.StatusOK {
+			t.Fatalf("getnew %d in test mode: %d %s", i, res.status, res.body)
+		}
 	}
 }

@@ -7,8 +7,10 @@
 // Captchas live in memory, so the service runs as exactly one replica.
 //
 // The flag -test-answer DIGITS makes every captcha's solution DIGITS, for
-// browser tests that have to type it. It is refused unless KIN_LISTEN is a
-// loopback address, so a deployed service cannot be started with it.
+// browser tests that have to type it, and lifts the per-client rate limits,
+// since such tests make many captchas from one address. It is refused
+// unless KIN_LISTEN is a loopback address, so a deployed service cannot be
+// started with it.
 package main
 
 import (
@@ -58,7 +60,7 @@ func run(ctx context.Context, log *slog.Logger, args []string, lookup func(strin
 			return err
 		}
 		opts.Answer = answer
-		log.Warn("test mode: every captcha's solution is the -test-answer digits", "listen", listen)
+		log.Warn("test mode: every captcha's solution is the -test-answer digits, and clients are not rate-limited", "listen", listen)
 	}
 	st, err := store.New(opts)
 	if err != nil {
@@ -66,7 +68,7 @@ func run(ctx context.Context, log *slog.Logger, args []string, lookup func(strin
 	}
 	go janitor(ctx, st, time.Minute)
 
-	srv := &server.Server{Addr: listen, Handler: newService(st).routes(), Log: log}
+	srv := &server.Server{Addr: listen, Handler: newService(st, opts.Answer == nil).routes(), Log: log}
 	return srv.Run(ctx)
 }
 

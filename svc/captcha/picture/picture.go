@@ -295,7 +295,7 @@ func (p *painter) foregroundNoise() {
 // between pictures and is safe for concurrent use.
 type Encoder struct {
 	enc png.Encoder
-	out sync.Pool // *bytes.Buffer
+	out sync.Pool // *[]byte, WritePNG's encoding buffers
 }
 
 // NewEncoder returns an Encoder tuned for captcha pictures: fast
@@ -305,25 +305,34 @@ func NewEncoder() *Encoder {
 	return &Encoder{enc: png.Encoder{CompressionLevel: png.BestSpeed, BufferPool: new(bufferPool)}}
 }
 
+// AppendPNG draws the picture of digits with seed (see Draw) and appends
+// its PNG encoding to dst.
+func (e *Encoder) AppendPNG(dst []byte, digits []byte, seed uint64) ([]byte, error) {
+	m, err := Draw(digits, seed)
+	if err != nil {
+		return dst, err
+	}
+	buf := bytes.NewBuffer(dst)
+	if err := e.enc.Encode(buf, m); err != nil {
+		return dst, fmt.Errorf("encode captcha png: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
 // WritePNG draws the picture of digits with seed (see Draw) and writes it
 // to w as PNG in a single Write.
 func (e *Encoder) WritePNG(w io.Writer, digits []byte, seed uint64) error {
-	m, err := Draw(digits, seed)
+	bp, _ := e.out.Get().(*[]byte)
+	if bp == nil {
+		bp = new([]byte)
+	}
+	defer e.out.Put(bp)
+	b, err := e.AppendPNG((*bp)[:0], digits, seed)
+	*bp = b
 	if err != nil {
 		return err
 	}
-	buf, _ := e.out.Get().(*bytes.Buffer)
-	if buf == nil {
-		buf = bytes.NewBuffer(make([]byte, 0, 8<<10))
-	}
-	defer func() {
-		buf.Reset()
-		e.out.Put(buf)
-	}()
-	if err := e.enc.Encode(buf, m); err != nil {
-		return fmt.Errorf("encode captcha png: %w", err)
-	}
-	if _, err := w.Write(buf.Bytes()); err != nil {
+	if _, err := w.Write(b); err != nil {
 		return fmt.Errorf("write captcha png: %w", err)
 	}
 	return nil
