@@ -5,10 +5,12 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"path"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -289,4 +291,69 @@ func TestBadShell(t *testing.T) {
 			t.Errorf("newClient(%q): %v, want an error containing %q", tt.shell, err, tt.want)
 		}
 	}
+}
+
+// TestContrast checks the colour pairs the style sheet uses for text
+// against WCAG 2's AA ratio of 4.5:1, in the light and the dark scheme.
+func TestContrast(t *testing.T) {
+	css, err := fs.ReadFile(static, "static/css/app.css")
+	if err != nil {
+		t.Fatal(err)
+	}
+	blocks := regexp.MustCompile(`(?s):root \{(.*?)\}`).FindAllStringSubmatch(string(css), -1)
+	if len(blocks) != 2 {
+		t.Fatalf("found %d :root blocks, want 2 (light, then dark)", len(blocks))
+	}
+	varRe := regexp.MustCompile(`--([a-z-]+):\s*#([0-9a-f]{6});`)
+	// Pairs of (text, background) as the style sheet combines them.
+	pairs := [][2]string{
+		{"text", "bg"}, {"text", "surface"}, {"muted", "bg"}, {"muted", "surface"},
+		{"accent", "bg"}, {"accent", "surface"}, {"accent", "accent-soft"},
+		{"on-accent", "accent"}, {"on-accent", "accent-hover"}, {"accent-hover", "surface"},
+		{"error", "surface"}, {"text", "error-bg"}, {"success", "surface"},
+		{"text", "accent-soft"}, {"bg", "text"},
+	}
+	for i, scheme := range []string{"light", "dark"} {
+		colours := map[string]string{}
+		for _, m := range varRe.FindAllStringSubmatch(blocks[0][1], -1) {
+			colours[m[1]] = m[2]
+		}
+		for _, m := range varRe.FindAllStringSubmatch(blocks[i][1], -1) {
+			colours[m[1]] = m[2]
+		}
+		for _, p := range pairs {
+			fg, bg := colours[p[0]], colours[p[1]]
+			if fg == "" || bg == "" {
+				t.Errorf("%s: --%s or --%s is not a #rrggbb colour", scheme, p[0], p[1])
+				continue
+			}
+			if r := contrast(fg, bg); r < 4.5 {
+				t.Errorf("%s: --%s on --%s has contrast %.2f:1, want at least 4.5:1", scheme, p[0], p[1], r)
+			}
+		}
+	}
+}
+
+// contrast returns the WCAG 2 contrast ratio of two #rrggbb colours.
+func contrast(a, b string) float64 {
+	la, lb := luminance(a), luminance(b)
+	if la < lb {
+		la, lb = lb, la
+	}
+	return (la + 0.05) / (lb + 0.05)
+}
+
+func luminance(hex string) float64 {
+	var rgb [3]float64
+	for i := range rgb {
+		n, _ := strconv.ParseUint(hex[2*i:2*i+2], 16, 8)
+		c := float64(n) / 255
+		if c <= 0.04045 {
+			c /= 12.92
+		} else {
+			c = math.Pow((c+0.055)/1.055, 2.4)
+		}
+		rgb[i] = c
+	}
+	return 0.2126*rgb[0] + 0.7152*rgb[1] + 0.0722*rgb[2]
 }

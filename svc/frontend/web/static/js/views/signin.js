@@ -52,6 +52,7 @@ export function render(ctx) {
 
   const node = h('section', { class: 'card narrow' },
     h('h1', { id: 'page-title', text: 'Sign in to Kin' }),
+    ctx.query.has('next') ? h('p', { id: 'signin-next', class: 'notice', text: 'Sign in to continue to that page.' }) : null,
     form,
     h('p', { class: 'alt' }, 'New here? ', h('a', { href: '/signup', text: 'Create an account' })),
   );
