@@ -3,6 +3,27 @@
 // them. The client renders every page in the browser from the app's JSON
 // API; the server's part is to answer each known page path with the same
 // shell and to serve the assets under content-hashed names.
+//
+// Element ids are stable, for browser tests and for people's own scripts:
+//
+//	header     #header-user-name (signed-in display name), #signout,
+//	           #nav-signin, #nav-signup, #nav-profile, #nav-edit
+//	every page #page-title (its h1); #toast (status messages)
+//	/signup    #signup-email, #signup-password, #signup-display-name,
+//	           #signup-captcha, #signup-captcha-img, #signup-captcha-reload,
+//	           #signup-submit
+//	/signin    #signin-email, #signin-password, #signin-submit
+//	profiles   #profile-display-name, #profile-headline, #profile-about,
+//	           #profile-city, #profile-birthday (a <time>, datetime=YYYY-MM-DD),
+//	           #profile-joined; own only: #profile-email,
+//	           #profile-birthday-visibility, #profile-edit-link
+//	/profile/edit  #edit-display-name, #edit-headline, #edit-about,
+//	           #edit-city, #edit-birthday, #edit-birthday-visibility,
+//	           #edit-save; #password-current, #password-new, #password-submit
+//
+// A control's error shows in the element with its id plus "-error"
+// (#signup-captcha-error), an error naming no field in the form's id plus
+// "-error" (#signin-form-error).
 package web
 
 import (
