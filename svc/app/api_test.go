@@ -3,11 +3,14 @@ package main
 import (
 	"crypto/sha256"
 	"encoding/base64"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kin-social/kin/svc/app/captcha"
 )
 
 func TestEchoAndRouting(t *testing.T) {
@@ -554,5 +557,30 @@ func TestProfile(t *testing.T) {
 	for _, p := range []string{"/api/v1/users/0", "/api/v1/users/999999", "/api/v1/users/abc", "/api/v1/users/-1", "/api/v1/users/+1",
 		"/api/v1/users/99999999999999999999", "/api/v1/users/1%27%20OR%201=1"} {
 		wantError(t, "GET "+p, anon.do("GET", p, nil), 404, "")
+	}
+}
+
+// When the captcha service cannot be reached, registration says to come
+// back later rather than blaming the visitor.
+func TestCaptchaServiceDown(t *testing.T) {
+	a, base := startApp(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	down := "http://" + ln.Addr().String()
+	ln.Close() // nothing listens there now
+	a.captcha = captcha.New(down)
+	b := newBrowser(t, base)
+	b.do("GET", "/api/v1/session", nil)
+	r := b.do("POST", "/api/v1/register", registration{"down@example.org", "long enough", "D", "1234"})
+	wantError(t, "captcha service down", r, http.StatusServiceUnavailable, "")
+	if r.header.Get("Retry-After") == "" {
+		t.Error("503 without Retry-After")
+	}
+	var n int
+	a.db.QueryRow("SELECT COUNT(*) FROM users").Scan(&n)
+	if n != 0 {
+		t.Errorf("%d users written without a checked captcha", n)
 	}
 }
