@@ -69,7 +69,7 @@ func (q quad) length() float64 {
 var skeletons = [10][]stroke{
 	0: {arc{point{0.5, 0.5}, 0.4, 0.48, 0, 360}},
 	1: {
-		line{point{0.22, 0.24}, point{0.56, 0.02}},
+		line{point{0.3, 0.2}, point{0.56, 0.02}},
 		line{point{0.56, 0.02}, point{0.56, 0.98}},
 	},
 	2: {

@@ -246,7 +246,7 @@ func (p *painter) digits(digits []byte) {
 // neither colour nor stroke width tells it apart from the digits.
 func (p *painter) strikeThrough() {
 	y0 := p.between(Height*0.38, Height*0.62)
-	amp := p.between(5, 12)
+	amp := p.between(5, 16)
 	k := 2 * math.Pi / p.between(70, 160)
 	ph := p.between(0, 2*math.Pi)
 	slope := p.between(-0.12, 0.12)
