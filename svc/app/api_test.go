@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kin-social/kin/svc/app/account"
 	"github.com/kin-social/kin/svc/app/captcha"
 )
 
@@ -583,4 +584,36 @@ func TestCaptchaServiceDown(t *testing.T) {
 	if n != 0 {
 		t.Errorf("%d users written without a checked captcha", n)
 	}
+}
+
+func TestSweepSessions(t *testing.T) {
+	a, base := startApp(t)
+	b := newBrowser(t, base)
+	ctx := t.Context()
+	id, err := a.accounts.Register(ctx, account.Registration{Email: "sweep@example.org", Password: "long enough", DisplayName: "S"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.sessions.SetClock(func() time.Time { return time.Now().Add(-31 * 24 * time.Hour) })
+	old, _ := a.sessions.Create(ctx, id.ID)
+	a.sessions.SetClock(time.Now)
+	live, _ := a.sessions.Create(ctx, id.ID)
+
+	go a.sweepSessions(ctx, 10*time.Millisecond)
+	var n int
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		a.db.QueryRow("SELECT COUNT(*) FROM sessions").Scan(&n)
+		if n == 1 {
+			break
+		}
+	}
+	if n != 1 {
+		t.Fatalf("%d sessions after sweeping, want 1", n)
+	}
+	b.setSessid(live.Token)
+	if r := b.do("GET", "/api/v1/me", nil); r.status != 200 {
+		t.Errorf("live session after sweep: %v", r)
+	}
+	b.setSessid(old.Token)
+	wantError(t, "expired session", b.do("GET", "/api/v1/me", nil), 401, "")
 }

@@ -11,6 +11,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/kin-social/kin/svc/internal/config"
 	"github.com/kin-social/kin/svc/internal/db"
@@ -33,5 +34,29 @@ func run(ctx context.Context, log *slog.Logger) error {
 		return err
 	}
 	defer conn.Close()
-	return newApp(conn, captchaURL, log).server(listen).Run(ctx)
+	a := newApp(conn, captchaURL, log)
+	go a.sweepSessions(ctx, time.Hour)
+	return a.server(listen).Run(ctx)
+}
+
+// sweepSessions deletes expired sessions every interval until ctx ends.
+// Lookups already refuse and delete the expired sessions they meet; this
+// removes those never presented again. Every replica sweeping is harmless:
+// the DELETE is idempotent and cheap on the expires_at index.
+func (a *app) sweepSessions(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			n, err := a.sessions.DeleteExpired(ctx)
+			if err != nil {
+				a.log.Warn("sweep expired sessions", "err", err.Error())
+			} else if n > 0 {
+				a.log.Info("swept expired sessions", "count", n)
+			}
+		}
+	}
 }

@@ -254,7 +254,7 @@ func Anonymous(h http.Handler) http.Handler {
 // SetCookie sets the cookie of a signed-in session, lasting as long as
 // the session, in place of any sessid cookie already set on w.
 func SetCookie(w http.ResponseWriter, r *http.Request, sess Session) {
-	setCookie(w, r, sess.Token, int(time.Until(sess.ExpiresAt)/time.Second))
+	setCookie(w, r, sess.Token, int(time.Until(sess.ExpiresAt).Round(time.Second)/time.Second))
 }
 
 // SetAnonymousCookie sets the cookie of a new anonymous token, lasting
