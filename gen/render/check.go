@@ -1,6 +1,8 @@
 package render
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -14,7 +16,6 @@ import (
 	policyv1 "k8s.io/api/policy/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
-	"sigs.k8s.io/yaml"
 
 	"github.com/kin-social/kin/gen/crd"
 )
@@ -65,34 +66,38 @@ func Check(files []File, tmplOf map[string]string) error {
 	var kustFile string
 	for _, f := range files {
 		names[f.Name] = true
-		if strings.Contains(string(f.Data), "creationTimestamp") || strings.Contains(string(f.Data), "\nstatus:") {
+		text := string(f.Data)
+		if strings.Contains(text, "creationTimestamp") || strings.Contains(text, "\nstatus:") {
 			fail(f.Name, "has creationTimestamp or status: only the cluster writes them")
 		}
-		var tm struct {
-			APIVersion string `json:"apiVersion"`
-			Kind       string `json:"kind"`
-		}
-		if err := yaml.Unmarshal(f.Data, &tm); err != nil {
+		// One YAML parse per file; everything after works on the JSON.
+		j, err := toJSON(text)
+		if err != nil {
 			fail(f.Name, "not valid YAML: %v", err)
+			continue
+		}
+		tm, err := typeMeta(text, j)
+		if err != nil {
+			fail(f.Name, "not a YAML object: %v", err)
 			continue
 		}
 		key := tm.APIVersion + " " + tm.Kind
 		switch {
 		case tm.Kind == "Kustomization":
 			kust, kustFile = new(kustomization), f.Name
-			if err := yaml.UnmarshalStrict(f.Data, kust); err != nil {
+			if err := decodeStrict(j, kust); err != nil {
 				fail(f.Name, "decode Kustomization: %v", err)
 			}
 		case typed[key] != nil:
 			obj := typed[key]()
-			if err := yaml.UnmarshalStrict(f.Data, obj); err != nil {
+			if err := decodeStrict(j, obj); err != nil {
 				fail(f.Name, "decode %s: %v", tm.Kind, err)
 				continue
 			}
 			ix.add(f.Name, obj)
 		case schemas.Has(tm.APIVersion, tm.Kind):
 			var obj map[string]any
-			if err := yaml.Unmarshal(f.Data, &obj); err != nil {
+			if err := json.Unmarshal(j, &obj); err != nil {
 				fail(f.Name, "decode %s: %v", tm.Kind, err)
 				continue
 			}
@@ -120,10 +125,51 @@ func Check(files []File, tmplOf map[string]string) error {
 			}
 		}
 	}
+	if len(errs) > 0 {
+		// References between objects that did not decode would only repeat the problem.
+		return errors.Join(errs...)
+	}
 	for _, e := range ix.crossCheck() {
 		fail(e.file, "%s", e.msg)
 	}
 	return errors.Join(errs...)
+}
+
+type typeMetaFields struct {
+	APIVersion string `json:"apiVersion"`
+	Kind       string `json:"kind"`
+}
+
+// typeMeta reads apiVersion and kind from the top-level lines of a rendered file
+// (the templates write both as plain words), else by decoding its JSON.
+func typeMeta(text string, j []byte) (typeMetaFields, error) {
+	var tm typeMetaFields
+	for l := range strings.SplitSeq(text, "\n") {
+		if v, ok := strings.CutPrefix(l, "apiVersion: "); ok && isPlainWord(v) {
+			tm.APIVersion = v
+		} else if v, ok := strings.CutPrefix(l, "kind: "); ok && isPlainWord(v) {
+			tm.Kind = v
+		}
+		if tm.APIVersion != "" && tm.Kind != "" {
+			return tm, nil
+		}
+	}
+	err := json.Unmarshal(j, &tm)
+	return tm, err
+}
+
+// decodeStrict decodes JSON into v, failing on unknown fields and trailing data,
+// as sigs.k8s.io/yaml.UnmarshalStrict does after its conversion.
+func decodeStrict(j []byte, v any) error {
+	d := json.NewDecoder(bytes.NewReader(j))
+	d.DisallowUnknownFields()
+	if err := d.Decode(v); err != nil {
+		return err
+	}
+	if d.More() {
+		return errors.New("more than one document")
+	}
+	return nil
 }
 
 // workload is a pod template and where it comes from.

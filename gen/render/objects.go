@@ -515,6 +515,9 @@ func (b *builder) networkPolicies() {
 	if s.DB.Mode != site.DBExternal {
 		var from []peer
 		for _, p := range []string{"app", "chat", "upload", "admin", "domainname", "listing", "cron", "migrate", "adminer"} {
+			if p == "cron" && len(s.Parts.Cron.Tasks) == 0 {
+				continue
+			}
 			if usesDB[p] || p == "adminer" {
 				from = append(from, peer{PodLabels: selector(p)})
 			}

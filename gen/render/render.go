@@ -98,13 +98,15 @@ var templates = sync.OnceValues(func() (*template.Template, error) {
 })
 
 // quote writes a value as a JSON string, a YAML scalar that cannot break out of its place.
-func quote(v any) (string, error) {
-	s, ok := v.(string)
-	if !ok {
-		return "", fmt.Errorf("q: %T is not a string", v)
+// Its parameter is a string: a template passing anything else fails to execute.
+func quote(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			b, _ := json.Marshal(s) // cannot fail for a string
+			return string(b)
+		}
 	}
-	b, err := json.Marshal(s)
-	return string(b), err
+	return `"` + s + `"` // the common case: nothing to escape
 }
 
 // indent indents every non-empty line of s by n spaces.

@@ -1,0 +1,167 @@
+package render
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	corev1 "k8s.io/api/core/v1"
+	"sigs.k8s.io/yaml"
+
+	"github.com/kin-social/kin/gen/site"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+func load(t testing.TB, path string) *site.Site {
+	t.Helper()
+	s, err := site.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func parse(t testing.TB, spec string) *site.Site {
+	t.Helper()
+	s, err := site.Parse([]byte(spec))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func renderFiles(t testing.TB, s *site.Site) map[string][]byte {
+	t.Helper()
+	files, err := Render(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := map[string][]byte{}
+	for _, f := range files {
+		m[f.Name] = f.Data
+	}
+	return m
+}
+
+// TestGolden compares the rendering of specs with testdata/golden/<name>/. Run
+// `go test ./gen/render -run Golden -update` to accept a change, then review the diff.
+func TestGolden(t *testing.T) {
+	specs := map[string]string{
+		"default": "../../site.yaml",
+		// The other modes: MySQL as a StatefulSet, chat through tcp-services.
+		"statefulset": "testdata/statefulset.yaml",
+		"external":    "testdata/external.yaml",
+	}
+	for name, spec := range specs {
+		t.Run(name, func(t *testing.T) {
+			got := renderFiles(t, load(t, spec))
+			dir := filepath.Join("testdata", "golden", name)
+			if *update {
+				if err := os.RemoveAll(dir); err != nil {
+					t.Fatal(err)
+				}
+				for f, data := range got {
+					p := filepath.Join(dir, filepath.FromSlash(f))
+					if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+						t.Fatal(err)
+					}
+					if err := os.WriteFile(p, data, 0o644); err != nil {
+						t.Fatal(err)
+					}
+				}
+				return
+			}
+			want := map[string][]byte{}
+			err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+				if err != nil || d.IsDir() {
+					return err
+				}
+				data, err := os.ReadFile(p)
+				rel, _ := filepath.Rel(dir, p)
+				want[filepath.ToSlash(rel)] = data
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(toStrings(want), toStrings(got)); diff != "" {
+				t.Errorf("rendering differs from %s (-want +got); if intended, run with -update:\n%s", dir, diff)
+			}
+		})
+	}
+}
+
+func toStrings(m map[string][]byte) map[string]string {
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		out[k] = string(v)
+	}
+	return out
+}
+
+func TestDeterministic(t *testing.T) {
+	first := renderFiles(t, load(t, "../../site.yaml"))
+	for range 5 {
+		again := renderFiles(t, load(t, "../../site.yaml"))
+		if diff := cmp.Diff(toStrings(first), toStrings(again)); diff != "" {
+			t.Fatalf("two renderings differ (-first +again):\n%s", diff)
+		}
+	}
+}
+
+func TestFilesLookGenerated(t *testing.T) {
+	for name, data := range renderFiles(t, load(t, "../../site.yaml")) {
+		if !bytes.HasPrefix(data, []byte(Header)) {
+			t.Errorf("%s does not start with the generated header", name)
+		}
+		for _, bad := range []string{"creationTimestamp", "status: {}", "\nstatus:"} {
+			if bytes.Contains(data, []byte(bad)) {
+				t.Errorf("%s contains %q", name, bad)
+			}
+		}
+	}
+}
+
+// TestQuoting feeds values that would break unquoted YAML through the spec and
+// checks that they come out intact, as values.
+func TestQuoting(t *testing.T) {
+	const url = `https://listing.example.net/register?a=b: c #d'"{x}&e=[1]`
+	s := parse(t, minimal+"listing: {url: '"+strings.ReplaceAll(url, "'", "''")+"'}\n")
+	files := renderFiles(t, s)
+	var cm corev1.ConfigMap
+	if err := yaml.UnmarshalStrict(files["kin-env.configmap.yaml"], &cm); err != nil {
+		t.Fatal(err)
+	}
+	if got := cm.Data["KIN_LISTING_URL"]; got != url {
+		t.Errorf("KIN_LISTING_URL = %q, want %q", got, url)
+	}
+}
+
+// minimal is a small valid spec; tests append to it.
+const minimal = `
+domain: example.org
+namespace: social
+images: {tag: v1.0.0}
+volumes:
+  media: {server: nfs.example.org, path: /srv/kin/media}
+  db: {server: nfs.example.org, path: /srv/kin/db}
+argocd: {repoURL: https://github.com/kin-social/kin.git}
+`
+
+func BenchmarkRender(b *testing.B) {
+	s := load(b, "../../site.yaml")
+	if _, err := Render(s); err != nil { // parse templates and CRD schemas once
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Render(s); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
