@@ -1,0 +1,221 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+// start serves h on a real loopback socket through the whole platform and
+// returns its base URL, a function that begins the shutdown, and one that
+// waits for Serve to return.
+func start(t *testing.T, s *Server) (string, context.CancelFunc, func() error) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Log == nil {
+		s.Log = slog.New(slog.NewJSONHandler(io.Discard, nil))
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var serveErr error
+	finished := make(chan struct{})
+	go func() { serveErr = s.Serve(ctx, ln); close(finished) }()
+	wait := func() error { <-finished; return serveErr }
+	t.Cleanup(func() { cancel(); wait() })
+	return "http://" + ln.Addr().String(), cancel, wait
+}
+
+type errBody struct {
+	Error string `json:"error"`
+	Field string `json:"field"`
+}
+
+func do(t *testing.T, req *http.Request) (*http.Response, errBody) {
+	t.Helper()
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	var e errBody
+	json.Unmarshal(b, &e)
+	return resp, e
+}
+
+func TestPlatform(t *testing.T) {
+	ready := errors.New("db down")
+	mux := http.NewServeMux()
+	mux.Handle("POST /echo", Handle(func(w http.ResponseWriter, r *http.Request) error {
+		var in struct {
+			Name string `json:"name"`
+			N    int    `json:"n"`
+		}
+		if err := DecodeJSON(w, r, &in, 100); err != nil {
+			return err
+		}
+		if in.Name == "" {
+			return FieldError("name", "name is empty: type a name")
+		}
+		WriteJSON(w, http.StatusOK, in)
+		return nil
+	}))
+	mux.Handle("GET /fail", Handle(func(w http.ResponseWriter, r *http.Request) error {
+		return errors.New("secret internal detail")
+	}))
+	mux.Handle("GET /slow", Handle(func(w http.ResponseWriter, r *http.Request) error {
+		return TooManyRequests(1500 * time.Millisecond)
+	}))
+	mux.HandleFunc("GET /panic", func(w http.ResponseWriter, r *http.Request) { panic("boom") })
+	base, _, _ := start(t, &Server{Handler: mux, Ready: func(context.Context) error { return ready }})
+
+	post := func(body, ctype string, hdr ...string) *http.Request {
+		req, _ := http.NewRequest("POST", base+"/echo", strings.NewReader(body))
+		if ctype != "" {
+			req.Header.Set("Content-Type", ctype)
+		}
+		for i := 0; i+1 < len(hdr); i += 2 {
+			req.Header.Set(hdr[i], hdr[i+1])
+		}
+		return req
+	}
+	get := func(path string) *http.Request {
+		req, _ := http.NewRequest("GET", base+path, nil)
+		return req
+	}
+	tests := []struct {
+		name      string
+		req       *http.Request
+		status    int
+		wantError string // substring of the JSON error; "" for success
+	}{
+		{"ok", post(`{"name":"a","n":1}`, "application/json"), 200, ""},
+		{"field error", post(`{"name":""}`, "application/json"), 400, "name is empty"},
+		{"malformed", post(`{"name":`, "application/json"), 400, "not valid JSON"},
+		{"empty", post(``, "application/json"), 400, "empty"},
+		{"unknown field", post(`{"nam":"a"}`, "application/json"), 400, `unknown field "nam"`},
+		{"wrong type", post(`{"name":1}`, "application/json"), 400, "name must be a JSON string"},
+		{"two objects", post(`{"name":"a"}{}`, "application/json"), 400, "exactly one"},
+		{"too large", post(`{"name":"`+strings.Repeat("x", 200)+`"}`, "application/json"), 413, "larger than 100 bytes"},
+		{"content type", post(`name=a`, "application/x-www-form-urlencoded"), 415, "Content-Type: application/json"},
+		{"cross-origin", post(`{"name":"a"}`, "application/json", "Sec-Fetch-Site", "cross-site"), 403, "cross-origin"},
+		{"foreign origin", post(`{"name":"a"}`, "application/json", "Origin", "https://evil.example"), 403, "cross-origin"},
+		{"internal error hidden", get("/fail"), 500, "internal error"},
+		{"panic", get("/panic"), 500, "internal error"},
+		{"not ready", get("/readyz"), 503, "not ready"},
+		{"alive", get("/healthz"), 200, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp, e := do(t, tt.req)
+			if resp.StatusCode != tt.status {
+				t.Errorf("status %d, want %d (error %q)", resp.StatusCode, tt.status, e.Error)
+			}
+			if tt.wantError != "" && !strings.Contains(e.Error, tt.wantError) {
+				t.Errorf("error %q lacks %q", e.Error, tt.wantError)
+			}
+			if strings.Contains(e.Error, "secret") || strings.Contains(e.Error, "boom") {
+				t.Errorf("error leaks internals: %q", e.Error)
+			}
+			if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+				t.Errorf("Content-Type %q", ct)
+			}
+			for _, h := range []string{"Content-Security-Policy", "X-Content-Type-Options", "Referrer-Policy"} {
+				if resp.Header.Get(h) == "" {
+					t.Errorf("missing %s", h)
+				}
+			}
+			if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'self'") || !strings.Contains(csp, "frame-ancestors 'none'") {
+				t.Errorf("CSP %q", csp)
+			}
+		})
+	}
+	t.Run("field named", func(t *testing.T) {
+		_, e := do(t, post(`{"name":""}`, "application/json"))
+		if e.Field != "name" {
+			t.Errorf("field %q, want name", e.Field)
+		}
+	})
+	t.Run("retry after", func(t *testing.T) {
+		resp, _ := do(t, get("/slow"))
+		if resp.StatusCode != 429 || resp.Header.Get("Retry-After") != "2" {
+			t.Errorf("status %d Retry-After %q, want 429 and 2", resp.StatusCode, resp.Header.Get("Retry-After"))
+		}
+	})
+}
+
+// An in-flight request finishes after shutdown begins; new connections are
+// refused; readiness fails while draining.
+func TestGracefulShutdown(t *testing.T) {
+	entered := make(chan struct{})
+	release := make(chan struct{})
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /work", func(w http.ResponseWriter, r *http.Request) {
+		close(entered)
+		<-release
+		io.WriteString(w, "done")
+	})
+	s := &Server{Handler: mux}
+	base, shutdown, done := start(t, s)
+
+	got := make(chan string, 1)
+	go func() {
+		resp, err := http.Get(base + "/work")
+		if err != nil {
+			got <- "error: " + err.Error()
+			return
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		got <- string(b)
+	}()
+	<-entered
+	shutdown()
+	// Readiness flips as soon as draining begins.
+	for !s.draining.Load() {
+		time.Sleep(time.Millisecond)
+	}
+	close(release)
+	if body := <-got; body != "done" {
+		t.Errorf("in-flight request got %q, want done", body)
+	}
+	if err := done(); err != nil {
+		t.Errorf("Serve returned %v after a clean shutdown", err)
+	}
+	if _, err := http.Get(base + "/healthz"); err == nil {
+		t.Error("server still accepts connections after shutdown")
+	}
+}
+
+func TestClientIP(t *testing.T) {
+	for _, tt := range []struct {
+		remote, realIP, xff, want string
+	}{
+		{"203.0.113.5:1234", "", "", "203.0.113.5"},
+		{"203.0.113.5:1234", "1.2.3.4", "", "203.0.113.5"}, // a public peer cannot claim another address
+		{"10.0.0.7:1234", "198.51.100.9", "", "198.51.100.9"},
+		{"10.0.0.7:1234", "", "1.1.1.1, 198.51.100.9", "198.51.100.9"},
+		{"127.0.0.1:1", "", "", "127.0.0.1"},
+	} {
+		r, _ := http.NewRequest("GET", "/", nil)
+		r.RemoteAddr = tt.remote
+		if tt.realIP != "" {
+			r.Header.Set("X-Real-IP", tt.realIP)
+		}
+		if tt.xff != "" {
+			r.Header.Set("X-Forwarded-For", tt.xff)
+		}
+		if got := ClientIP(r); got != tt.want {
+			t.Errorf("ClientIP(%s, %q, %q) = %s, want %s", tt.remote, tt.realIP, tt.xff, got, tt.want)
+		}
+	}
+}
