@@ -31,6 +31,10 @@ func DSN(c config.DB) string {
 	mc.ReadTimeout = 30 * time.Second
 	mc.WriteTimeout = 30 * time.Second
 	mc.Params = map[string]string{"time_zone": "'+00:00'"}
+	// Placeholders are still used everywhere; the driver escapes the
+	// arguments itself (safe with utf8mb4) instead of a prepare, execute
+	// and close round trip per query, which doubled /api/v1/me throughput.
+	mc.InterpolateParams = true
 	return mc.FormatDSN()
 }
 

@@ -30,15 +30,19 @@ var (
 	initErr error
 )
 
-// Main runs the package's tests and then stops the throwaway server, if
-// one was started. Call it from TestMain: `func TestMain(m *testing.M) {
+// Main runs the package's tests, stops the throwaway server if one was
+// started, and exits. Call it from TestMain: `func TestMain(m *testing.M) {
 // dbtest.Main(m) }`.
-func Main(m *testing.M) {
+func Main(m *testing.M) { os.Exit(Run(m)) }
+
+// Run is Main for a TestMain with more to clean up: it runs the tests,
+// stops the throwaway server and returns the exit code.
+func Run(m *testing.M) int {
 	code := m.Run()
 	if started != nil {
 		started.Stop()
 	}
-	os.Exit(code)
+	return code
 }
 
 func setup() {
