@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
@@ -52,6 +54,33 @@ func Check(files []File, tmplOf map[string]string) error {
 	if err != nil {
 		return fmt.Errorf("load CRD schemas: %w", err)
 	}
+	decoded := make([]decodedFile, len(files))
+	parallel(len(files), func(i int) { decoded[i] = decodeFile(files[i], schemas) })
+	return check(files, decoded, tmplOf)
+}
+
+// parallel calls f(0) ... f(n-1) on as many goroutines as there are CPUs:
+// rendering and decoding are independent per file and most of gen's work.
+func parallel(n int, f func(i int)) {
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for range min(runtime.GOMAXPROCS(0), n) {
+		wg.Go(func() {
+			for i := range next {
+				f(i)
+			}
+		})
+	}
+	for i := range n {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+}
+
+// check checks decoded files: the problems found decoding them, the
+// kustomization, then the references between the objects.
+func check(files []File, decoded []decodedFile, tmplOf map[string]string) error {
 	var errs []error
 	fail := func(f string, format string, args ...any) {
 		where := "out/" + f
@@ -64,48 +93,18 @@ func Check(files []File, tmplOf map[string]string) error {
 	names := map[string]bool{}
 	var kust *kustomization
 	var kustFile string
-	for _, f := range files {
+	for i, f := range files {
 		names[f.Name] = true
-		text := string(f.Data)
-		if strings.Contains(text, "creationTimestamp") || strings.Contains(text, "\nstatus:") {
-			fail(f.Name, "has creationTimestamp or status: only the cluster writes them")
+		d := decoded[i]
+		for _, p := range d.problems {
+			fail(f.Name, "%s", p)
 		}
-		// One YAML parse per file; everything after works on the JSON.
-		j, err := toJSON(text)
-		if err != nil {
-			fail(f.Name, "not valid YAML: %v", err)
-			continue
-		}
-		tm, err := typeMeta(text, j)
-		if err != nil {
-			fail(f.Name, "not a YAML object: %v", err)
-			continue
-		}
-		key := tm.APIVersion + " " + tm.Kind
-		switch {
-		case tm.Kind == "Kustomization":
-			kust, kustFile = new(kustomization), f.Name
-			if err := decodeStrict(j, kust); err != nil {
-				fail(f.Name, "decode Kustomization: %v", err)
-			}
-		case typed[key] != nil:
-			obj := typed[key]()
-			if err := decodeStrict(j, obj); err != nil {
-				fail(f.Name, "decode %s: %v", tm.Kind, err)
-				continue
-			}
-			ix.add(f.Name, obj)
-		case schemas.Has(tm.APIVersion, tm.Kind):
-			var obj map[string]any
-			if err := json.Unmarshal(j, &obj); err != nil {
-				fail(f.Name, "decode %s: %v", tm.Kind, err)
-				continue
-			}
-			for _, e := range schemas.Validate(obj) {
-				fail(f.Name, "%s does not match its CRD: %v", tm.Kind, e)
-			}
+		switch o := d.obj.(type) {
+		case nil:
+		case *kustomization:
+			kust, kustFile = o, f.Name
 		default:
-			fail(f.Name, "unknown kind %q of apiVersion %q: add its type to render's checks", tm.Kind, tm.APIVersion)
+			ix.add(f.Name, o)
 		}
 	}
 	if kust == nil {
@@ -133,6 +132,63 @@ func Check(files []File, tmplOf map[string]string) error {
 		fail(e.file, "%s", e.msg)
 	}
 	return errors.Join(errs...)
+}
+
+// decodedFile is the outcome of decoding one file: its typed object (nil for custom
+// resources and on failure) and its problems.
+type decodedFile struct {
+	obj      any
+	problems []string
+}
+
+// decodeFile decodes f strictly into its type, or checks it against its CRD's schema.
+func decodeFile(f File, schemas crd.Schemas) decodedFile {
+	var d decodedFile
+	fail := func(format string, args ...any) { d.problems = append(d.problems, fmt.Sprintf(format, args...)) }
+	text := string(f.Data)
+	if strings.Contains(text, "creationTimestamp") || strings.Contains(text, "\nstatus:") {
+		fail("has creationTimestamp or status: only the cluster writes them")
+	}
+	// One YAML parse per file; everything after works on the JSON.
+	j, err := toJSON(text)
+	if err != nil {
+		fail("not valid YAML: %v", err)
+		return d
+	}
+	tm, err := typeMeta(text, j)
+	if err != nil {
+		fail("not a YAML object: %v", err)
+		return d
+	}
+	key := tm.APIVersion + " " + tm.Kind
+	switch {
+	case tm.Kind == "Kustomization":
+		k := new(kustomization)
+		if err := decodeStrict(j, k); err != nil {
+			fail("decode Kustomization: %v", err)
+			return d
+		}
+		d.obj = k
+	case typed[key] != nil:
+		obj := typed[key]()
+		if err := decodeStrict(j, obj); err != nil {
+			fail("decode %s: %v", tm.Kind, err)
+			return d
+		}
+		d.obj = obj
+	case schemas.Has(tm.APIVersion, tm.Kind):
+		var obj map[string]any
+		if err := json.Unmarshal(j, &obj); err != nil {
+			fail("decode %s: %v", tm.Kind, err)
+			return d
+		}
+		for _, e := range schemas.Validate(obj) {
+			fail("%s does not match its CRD: %v", tm.Kind, e)
+		}
+	default:
+		fail("unknown kind %q of apiVersion %q: add its type to render's checks", tm.Kind, tm.APIVersion)
+	}
+	return d
 }
 
 type typeMetaFields struct {

@@ -7,12 +7,14 @@ package render
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
 	"sync"
 	"text/template"
 
+	"github.com/kin-social/kin/gen/crd"
 	"github.com/kin-social/kin/gen/site"
 	"github.com/kin-social/kin/tmpl"
 )
@@ -54,21 +56,43 @@ func Render(s *site.Site) ([]File, error) {
 			},
 		},
 	)
-	files := make([]File, 0, len(objs))
-	var buf bytes.Buffer
-	for _, o := range objs {
-		buf.Reset()
+	schemas, err := crd.Embedded()
+	if err != nil {
+		return nil, fmt.Errorf("load CRD schemas: %w", err)
+	}
+	// Each object is rendered and decoded on its own: spread them over the CPUs.
+	files := make([]File, len(objs))
+	decoded := make([]decodedFile, len(objs))
+	errs := make([]error, len(objs))
+	parallel(len(objs), func(i int) {
+		o := objs[i]
+		var buf bytes.Buffer
+		buf.Grow(4096)
 		buf.WriteString(Header)
 		if err := t.ExecuteTemplate(&buf, o.tmpl, o.data); err != nil {
-			return nil, fmt.Errorf("render %s with tmpl/%s: %w", o.file, o.tmpl, err)
+			errs[i] = fmt.Errorf("render %s with tmpl/%s: %w", o.file, o.tmpl, err)
+			return
 		}
-		files = append(files, File{Name: o.file, Data: bytes.Clone(buf.Bytes())})
-	}
-	slices.SortFunc(files, func(a, b File) int { return strings.Compare(a.Name, b.Name) })
-	if err := Check(files, templateOf(objs)); err != nil {
+		files[i] = File{Name: o.file, Data: buf.Bytes()}
+		decoded[i] = decodeFile(files[i], schemas)
+	})
+	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
-	return files, nil
+	order := make([]int, len(files))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(a, b int) int { return strings.Compare(files[a].Name, files[b].Name) })
+	sortedFiles := make([]File, len(files))
+	sortedDecoded := make([]decodedFile, len(files))
+	for i, j := range order {
+		sortedFiles[i], sortedDecoded[i] = files[j], decoded[j]
+	}
+	if err := check(sortedFiles, sortedDecoded, templateOf(objs)); err != nil {
+		return nil, err
+	}
+	return sortedFiles, nil
 }
 
 func templateOf(objs []object) map[string]string {
@@ -89,7 +113,9 @@ var templates = sync.OnceValues(func() (*template.Template, error) {
 			err := t.ExecuteTemplate(&b, name, data)
 			return strings.Trim(b.String(), "\n"), err
 		},
-		"indent": indent,
+		"indent":   indent,
+		"mapping":  mapping,
+		"sequence": sequence,
 	})
 	if _, err := t.ParseFS(tmpl.FS, "*.yaml"); err != nil {
 		return nil, fmt.Errorf("parse templates: %w", err)
@@ -107,6 +133,42 @@ func quote(s string) string {
 		}
 	}
 	return `"` + s + `"` // the common case: nothing to escape
+}
+
+// mapping writes the entries of m, sorted by key, each on a new line indented by n
+// spaces, keys and values quoted by quote: the block of a YAML mapping whose key
+// line precedes it. One call per mapping instead of two per entry keeps
+// rendering fast.
+func mapping(n int, m map[string]string) string {
+	if len(m) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	for _, k := range sortedKeys(m) {
+		b.WriteByte('\n')
+		for range n {
+			b.WriteByte(' ')
+		}
+		b.WriteString(quote(k))
+		b.WriteString(": ")
+		b.WriteString(quote(m[k]))
+	}
+	return b.String()
+}
+
+// sequence writes the items of a list like mapping does: each on a new line,
+// indented by n spaces, after "- ", quoted by quote.
+func sequence(n int, items []string) string {
+	var b strings.Builder
+	for _, it := range items {
+		b.WriteByte('\n')
+		for range n {
+			b.WriteByte(' ')
+		}
+		b.WriteString("- ")
+		b.WriteString(quote(it))
+	}
+	return b.String()
 }
 
 // indent indents every non-empty line of s by n spaces.

@@ -3,6 +3,7 @@ package render
 import (
 	"bytes"
 	"errors"
+	"slices"
 	"strings"
 
 	"sigs.k8s.io/yaml"
@@ -101,13 +102,13 @@ func (p *fastParser) sequence(ind int) error {
 
 func (p *fastParser) mapping(ind int) error {
 	p.out.WriteByte('{')
-	seen := map[string]bool{}
+	var seen []string // mappings are small: a slice beats a map
 	for n := 0; p.i < len(p.lines) && p.lines[p.i].indent == ind; n++ {
 		key, rest, ok := splitKey(p.lines[p.i].text)
-		if !ok || seen[key] {
+		if !ok || slices.Contains(seen, key) {
 			return errSubset
 		}
-		seen[key] = true
+		seen = append(seen, key)
 		if n > 0 {
 			p.out.WriteByte(',')
 		}
@@ -201,6 +202,16 @@ func splitKey(t string) (key, rest string, ok bool) {
 
 // quoted reads the JSON string at the start of t and returns its value and length.
 func quoted(t string) (string, int, bool) {
+	// The common case: no escapes, the value is a substring.
+	if end := strings.IndexAny(t[1:], `"\\`); end >= 0 && t[1+end] == '"' {
+		v := t[1 : 1+end]
+		for i := 0; i < len(v); i++ {
+			if v[i] < 0x20 {
+				return "", 0, false
+			}
+		}
+		return v, end + 2, true
+	}
 	var b strings.Builder
 	for i := 1; i < len(t); i++ {
 		switch c := t[i]; {
@@ -268,6 +279,16 @@ func comment(rest string) bool {
 }
 
 func writeJSONString(b *bytes.Buffer, s string) {
+	clean := true
+	for i := 0; i < len(s) && clean; i++ {
+		clean = s[i] >= 0x20 && s[i] != '"' && s[i] != '\\'
+	}
+	if clean {
+		b.WriteByte('"')
+		b.WriteString(s)
+		b.WriteByte('"')
+		return
+	}
 	b.WriteByte('"')
 	for i := 0; i < len(s); i++ {
 		c := s[i]
