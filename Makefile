@@ -30,5 +30,8 @@ lint:
 
 # The whole site on http://localhost:8080 with a throwaway database
 # (or the one KIN_DB_ADDR, KIN_DB_NAME, KIN_DB_USER, KIN_DB_PASSWORD name).
+# Built, not `go run`, so Ctrl-C reaches the program itself, which stops
+# the services and removes the throwaway database before it exits.
 dev:
-	$(GO) run ./svc/dev
+	@$(GO) build -o bin/dev ./svc/dev
+	@./bin/dev

@@ -108,16 +108,16 @@ func Start(ctx context.Context, opts Options) (st *Stack, err error) {
 	if err != nil {
 		return nil, err
 	}
+	// The database first: without one there is no point in building.
+	dbc, err := s.database(ctx, opts.DB)
+	if err != nil {
+		return nil, err
+	}
 	s.binDir, err = os.MkdirTemp("", "kin-stack-")
 	if err != nil {
 		return nil, fmt.Errorf("make build directory: %w", err)
 	}
 	if err := s.build(ctx, root); err != nil {
-		return nil, err
-	}
-
-	dbc, err := s.database(ctx, opts.DB)
-	if err != nil {
 		return nil, err
 	}
 	if err := s.run(ctx, "migrate", dbEnv(dbc)); err != nil {
@@ -156,7 +156,13 @@ func Start(ctx context.Context, opts Options) (st *Stack, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("listen on %s: %w (is another stack running? use -listen)", opts.Listen, err)
 	}
+	// Keep the host the developer asked for (localhost) in the URL: the
+	// domain check of domainname compares it with KIN_DOMAIN.
 	s.URL = "http://" + ln.Addr().String()
+	if host, _, err := net.SplitHostPort(opts.Listen); err == nil && host != "" {
+		_, port, _ := net.SplitHostPort(ln.Addr().String())
+		s.URL = "http://" + net.JoinHostPort(host, port)
+	}
 	h := newRouter(opts.Routes, opts.Domain, ports)
 	s.srv = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	go s.srv.Serve(ln)
