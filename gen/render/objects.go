@@ -90,7 +90,8 @@ func (b *builder) objects() []object {
 	b.env = b.envData()
 	b.envHash = hashEnv(b.env)
 
-	b.add(s.Namespace, "namespace", "namespace.yaml", namespaceData{Meta: Meta{
+	// The Namespace holds the claims of the site's data: Argo CD never deletes it.
+	b.add(s.Namespace, "namespace", "namespace.yaml", namespaceData{Meta: b.keep(Meta{
 		Name: s.Namespace,
 		Labels: map[string]string{
 			labelPartOf: "kin", labelManaged: "kin-gen",
@@ -99,7 +100,7 @@ func (b *builder) objects() []object {
 			"pod-security.kubernetes.io/audit":           "restricted",
 			"pod-security.kubernetes.io/warn":            "restricted",
 		},
-	}})
+	})})
 	b.add(envConfigMap, "configmap", "configmap.yaml", configMapData{Meta: b.meta(envConfigMap, nil, nil), Data: b.env})
 
 	for _, p := range goParts {
