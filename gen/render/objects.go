@@ -412,8 +412,10 @@ func (b *builder) cronJob(t site.CronTask) {
 	c := b.kinContainer("cron")
 	c.Args = []string{t.Name}
 	c.Resources = s.Parts.Cron.Resources
+	// Tasks such as prune-media work on the uploads, at KIN_MEDIA_DIR as in upload.
+	c.Mounts = append(c.Mounts, Mount{Name: "media", Path: mediaDir})
 	pod.Containers = []Container{c}
-	pod.Volumes = []Volume{{Name: "tmp", SizeLimit: "64Mi"}}
+	pod.Volumes = []Volume{{Name: "tmp", SizeLimit: "64Mi"}, {Name: "media", Claim: "media"}}
 	name := "cron-" + t.Name
 	b.add(name, "cronjob", "cronjob.yaml", cronJobData{
 		Meta:     b.meta(name, partLabels("cron"), map[string]string{annWave: waveApps}),

@@ -48,8 +48,8 @@ func (s *Site) Default() {
 	def(&p.Cron.TimeZone, "Etc/UTC")
 	if p.Cron.Tasks == nil { // absent; an explicit empty list means no tasks
 		p.Cron.Tasks = []CronTask{
-			{Name: "expire-sessions", Schedule: "*/15 * * * *"},
 			{Name: "prune-media", Schedule: "30 3 * * *"},
+			{Name: "purge-notifications", Schedule: "15 4 * * *"},
 		}
 	}
 	defResources(&p.Migrate.Resources, small)

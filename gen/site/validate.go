@@ -134,7 +134,7 @@ func (s *Site) validateParts(v *validator) {
 		tp := fmt.Sprintf("parts.cron.tasks[%d]", i)
 		switch {
 		case t.Name == "":
-			v.add(tp+".name", "required: the task's name, e.g. expire-sessions")
+			v.add(tp+".name", "required: the task's name, e.g. prune-media")
 		case len(validation.IsDNS1123Label(t.Name)) > 0:
 			v.add(tp+".name", fmt.Sprintf("%q is not a DNS label: use lower-case letters, digits and '-'", t.Name))
 		case len("cron-"+t.Name) > 52:
