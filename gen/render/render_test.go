@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"flag"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -162,6 +163,37 @@ func BenchmarkRender(b *testing.B) {
 	for b.Loop() {
 		if _, err := Render(s); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// TestKustomizeBuild builds every golden rendering with kubectl's kustomize, the
+// way `kubectl apply -k out/` reads it, and counts the objects.
+func TestKustomizeBuild(t *testing.T) {
+	kubectl, err := exec.LookPath("kubectl")
+	if err != nil {
+		t.Skip("kubectl is not on PATH: kustomize build not checked")
+	}
+	dirs, err := filepath.Glob("testdata/golden/*")
+	if err != nil || len(dirs) == 0 {
+		t.Fatalf("no golden directories: %v", err)
+	}
+	for _, dir := range dirs {
+		out, err := exec.Command(kubectl, "kustomize", dir).CombinedOutput()
+		if err != nil {
+			t.Errorf("kubectl kustomize %s: %v\n%s", dir, err, out)
+			continue
+		}
+		var k kustomization
+		data, err := os.ReadFile(filepath.Join(dir, "kustomization.yaml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := yaml.UnmarshalStrict(data, &k); err != nil {
+			t.Fatal(err)
+		}
+		if got := bytes.Count(out, []byte("\n---\n")) + 1; got != len(k.Resources) {
+			t.Errorf("kubectl kustomize %s built %d objects, want %d", dir, got, len(k.Resources))
 		}
 	}
 }
