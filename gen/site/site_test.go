@@ -153,8 +153,9 @@ func TestParseErrors(t *testing.T) {
 		},
 		{
 			name: "images",
-			spec: "!" + strings.Replace(minimal, "images: {tag: v1.0.0}", "images: {tag: latest, db: mysql, adminer: 'adminer:latest', pullPolicy: sometimes}", 1),
+			spec: "!" + strings.Replace(minimal, "images: {tag: v1.0.0}", "images: {repository: GHCR.io/Kin, tag: latest, db: mysql, adminer: 'adminer:latest', pullPolicy: sometimes}", 1),
 			want: []string{
+				`images.repository: "GHCR.io/Kin" is not an image repository: write it in lower case, without tag or trailing slash, e.g. ghcr.io/kin-social/kin`,
 				`images.tag: must not be "latest": pin a release tag so every sync runs the same code`,
 				`images.pullPolicy: "sometimes" is not a pull policy: use Always, IfNotPresent or Never`,
 				`images.db: "mysql" is not pinned: add a tag other than latest, e.g. mysql:<version>`,

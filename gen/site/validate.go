@@ -74,8 +74,8 @@ func (s *Site) Validate() error {
 
 func (s *Site) validateImages(v *validator) {
 	im := s.Images
-	if strings.ContainsAny(im.Repository, " :@\t") || strings.HasSuffix(im.Repository, "/") {
-		v.add("images.repository", fmt.Sprintf("%q is not an image repository: write it without tag or trailing slash, e.g. ghcr.io/kin-social/kin", im.Repository))
+	if strings.ContainsAny(im.Repository, " :@\t") || strings.HasSuffix(im.Repository, "/") || strings.ToLower(im.Repository) != im.Repository {
+		v.add("images.repository", fmt.Sprintf("%q is not an image repository: write it in lower case, without tag or trailing slash, e.g. ghcr.io/kin-social/kin", im.Repository))
 	}
 	switch {
 	case im.Tag == "":
