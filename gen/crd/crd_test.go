@@ -1,6 +1,7 @@
 package crd
 
 import (
+	"os"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -153,5 +154,37 @@ spec:
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("Validate (-want +got):\n%s", diff)
+	}
+}
+
+// TestExampleClusterIssuer checks the ClusterIssuer the README asks operators to
+// create against cert-manager's CRD, and that its name is the spec's default issuer.
+func TestExampleClusterIssuer(t *testing.T) {
+	def, err := os.ReadFile("testdata/cert-manager.io_clusterissuers.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := Parse(def)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := os.ReadFile("testdata/clusterissuer.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var obj map[string]any
+	if err := yaml.Unmarshal(doc, &obj); err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range s.Validate(obj) {
+		t.Error(e)
+	}
+	if name := obj["metadata"].(map[string]any)["name"]; name != "letsencrypt" {
+		t.Errorf("example ClusterIssuer is %v, want letsencrypt, site.yaml's ingress.issuer", name)
+	}
+	// A mistyped solver field is caught.
+	obj["spec"].(map[string]any)["acme"].(map[string]any)["solvers"].([]any)[0].(map[string]any)["http01"].(map[string]any)["ingress"].(map[string]any)["class"] = 1.0
+	if errs := s.Validate(obj); len(errs) != 1 || errs[0].Error() != "spec.acme.solvers[0].http01.ingress.class: must be a string, not a number" {
+		t.Errorf("Validate of a wrong ingressClass: %v", errs)
 	}
 }
