@@ -22,8 +22,10 @@ type Pod struct {
 	FSGroup                       int64
 	RestartPolicy                 string
 	TerminationGracePeriodSeconds int64
-	Containers                    []Container
-	Volumes                       []Volume
+	// Spread spreads the pods over the nodes by these labels, when there are several.
+	Spread     map[string]string
+	Containers []Container
+	Volumes    []Volume
 }
 
 // Container is one container of a pod.
@@ -102,7 +104,9 @@ type deploymentData struct {
 	Replicas int32
 	Selector map[string]string
 	Strategy string
-	Pod      Pod
+	// Why explains a Recreate strategy, as a comment.
+	Why string
+	Pod Pod
 }
 
 type claimTemplate struct {

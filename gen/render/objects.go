@@ -111,7 +111,8 @@ func (b *builder) objects() []object {
 		b.volume("db", s.Volumes.DB, "ReadWriteOnce")
 		b.add("db", "deployment", "deployment.yaml", deploymentData{
 			Meta:     b.meta("db", partLabels("db"), map[string]string{annWave: waveDB}),
-			Replicas: *s.Parts.DB.Replicas, Selector: selector("db"), Strategy: "Recreate",
+			Replicas: *s.Parts.DB.Replicas, Selector: selector("db"),
+			Strategy: "Recreate", Why: "One pod owns the volume: the old pod stops before the new one starts.",
 			Pod: b.dbPod(&Volume{Name: "data", Claim: "db"}),
 		})
 		b.service("db", nil, false)
@@ -220,10 +221,20 @@ func (b *builder) goPart(part string) {
 	}
 	pod.Volumes = append([]Volume{{Name: "tmp", SizeLimit: tmpSize}}, pod.Volumes...)
 	pod.Containers = []Container{c}
-	b.add(part, "deployment", "deployment.yaml", deploymentData{
+	if *p.Replicas > 1 {
+		pod.Spread = selector(part)
+	}
+	d := deploymentData{
 		Meta:     b.meta(part, partLabels(part), map[string]string{annWave: waveApps}),
 		Replicas: *p.Replicas, Selector: selector(part), Strategy: "RollingUpdate", Pod: pod,
-	})
+	}
+	switch part {
+	case "captcha":
+		d.Strategy, d.Why = "Recreate", "One pod at a time: the captchas live in its memory, a second pod would not know them."
+	case "listing":
+		d.Strategy, d.Why = "Recreate", "One pod at a time: two would register the site twice."
+	}
+	b.add(part, "deployment", "deployment.yaml", d)
 	b.service(part, nil, false)
 	if part == "chat" {
 		b.add("chat", "certificate", "certificate.yaml", certificateData{
@@ -377,7 +388,8 @@ func (b *builder) adminer() {
 	}
 	b.add("adminer", "deployment", "deployment.yaml", deploymentData{
 		Meta:     b.meta("adminer", partLabels("adminer"), map[string]string{annWave: waveApps}),
-		Replicas: *p.Replicas, Selector: selector("adminer"), Strategy: "RollingUpdate", Pod: pod,
+		Replicas: *p.Replicas, Selector: selector("adminer"),
+		Strategy: "Recreate", Why: "One pod at a time: adminer keeps its sessions in the pod.", Pod: pod,
 	})
 	b.service("adminer", nil, false)
 }
