@@ -451,6 +451,22 @@ func (ix *index) crossCheck() []problem {
 		}
 	}
 	for _, in := range ix.ingresses {
+		// A host served over TLS has its certificate named here; the chat
+		// passthrough has none (the chat pod holds it).
+		if len(in.obj.Spec.TLS) > 0 {
+			var tlsHosts []string
+			for _, t := range in.obj.Spec.TLS {
+				if t.SecretName == "" {
+					add(in.file, "TLS for %v names no Secret", t.Hosts)
+				}
+				tlsHosts = append(tlsHosts, t.Hosts...)
+			}
+			for _, r := range in.obj.Spec.Rules {
+				if !slices.Contains(tlsHosts, r.Host) {
+					add(in.file, "host %s has no TLS certificate", r.Host)
+				}
+			}
+		}
 		for _, r := range in.obj.Spec.Rules {
 			if r.HTTP == nil {
 				continue

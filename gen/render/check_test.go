@@ -53,6 +53,11 @@ func TestCheckFindsMistakes(t *testing.T) {
 			wantError: `out/adminer-ingress.ingress.yaml (tmpl/ingress.yaml): path adminer.example.org/ sends to port 80 of Service adminer, which it does not have`,
 		},
 		{
+			name: "host without a certificate",
+			file: "app-ingress.ingress.yaml", old: `        - "www.example.org"` + "\n", new: "",
+			wantError: `out/app-ingress.ingress.yaml (tmpl/ingress.yaml): host www.example.org has no TLS certificate`,
+		},
+		{
 			name: "claim without its volume",
 			file: "media.persistentvolumeclaim.yaml", old: `volumeName: "social-media"`, new: `volumeName: "social-medium"`,
 			wantError: `out/media.persistentvolumeclaim.yaml (tmpl/persistentvolumeclaim.yaml): binds PersistentVolume social-medium, which is not generated`,
