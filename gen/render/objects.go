@@ -237,8 +237,10 @@ func (b *builder) goPart(part string) {
 	b.add(part, "deployment", "deployment.yaml", d)
 	b.service(part, nil, false)
 	if part == "chat" {
+		// In the last wave: Argo CD waits for a wave to be healthy, and a certificate
+		// is only Ready once DNS points at the cluster; nothing else waits for it.
 		b.add("chat", "certificate", "certificate.yaml", certificateData{
-			Meta:   b.meta("chat", partLabels("chat"), nil),
+			Meta:   b.meta("chat", partLabels("chat"), map[string]string{annWave: waveApps}),
 			Secret: s.Secrets.ChatTLS, DNSNames: []string{s.Hosts.Chat}, Issuer: s.Ingress.Issuer,
 		})
 	}
