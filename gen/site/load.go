@@ -179,6 +179,7 @@ type Error struct {
 	Msg  string
 }
 
+// Error returns "path: message", or the message alone for the whole spec.
 func (e Error) Error() string {
 	if e.Path == "" {
 		return e.Msg
@@ -189,6 +190,7 @@ func (e Error) Error() string {
 // Errors are all the problems of a spec, in field order.
 type Errors []Error
 
+// Error returns the one problem, or "N problems:" followed by one per line.
 func (es Errors) Error() string {
 	if len(es) == 1 {
 		return es[0].Error()

@@ -83,18 +83,18 @@ type Images struct {
 
 // Parts sizes every part of the site (DESIGN.md's table).
 type Parts struct {
-	Frontend   Part    `json:"frontend"`
-	Captcha    Part    `json:"captcha"`
-	App        Part    `json:"app"`
-	Chat       Part    `json:"chat"`
-	Upload     Part    `json:"upload"`
-	Admin      Part    `json:"admin"`
-	Domainname Part    `json:"domainname"`
-	Listing    Part    `json:"listing"`
-	DB         Part    `json:"db"`
-	Adminer    Part    `json:"adminer"`
-	Cron       Cron    `json:"cron"`
-	Migrate    Migrate `json:"migrate"`
+	Frontend   Part    `json:"frontend"`   // the web client
+	Captcha    Part    `json:"captcha"`    // exactly one replica: state in memory
+	App        Part    `json:"app"`        // the JSON API
+	Chat       Part    `json:"chat"`       // WebSocket chat, TLS inside the pod
+	Upload     Part    `json:"upload"`     // uploads into and serving of the media volume
+	Admin      Part    `json:"admin"`      // the admin panel
+	Domainname Part    `json:"domainname"` // GET/POST /api/v1/domain
+	Listing    Part    `json:"listing"`    // exactly one replica: registers the site
+	DB         Part    `json:"db"`         // MySQL; one replica unless db.mode is statefulset
+	Adminer    Part    `json:"adminer"`    // exactly one replica: sessions in the pod
+	Cron       Cron    `json:"cron"`       // the periodic tasks
+	Migrate    Migrate `json:"migrate"`    // the schema migration Job
 }
 
 // Part is one long-running part: a Deployment (or StatefulSet) behind a Service.
@@ -137,8 +137,8 @@ type Migrate struct {
 
 // Resources are a container's requests and limits.
 type Resources struct {
-	Requests ResourceList `json:"requests"`
-	Limits   ResourceList `json:"limits"`
+	Requests ResourceList `json:"requests"` // what the scheduler reserves
+	Limits   ResourceList `json:"limits"`   // the most the container may use
 }
 
 // ResourceList is an amount of CPU and memory as Kubernetes quantities ("100m", "128Mi").
