@@ -7,8 +7,8 @@ package stack
 
 import (
 	"bufio"
-	"encoding/json"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -21,7 +21,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sort"
-		"strings"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
