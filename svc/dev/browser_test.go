@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -13,6 +12,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/kin-social/kin/gen/site"
+	"github.com/kin-social/kin/svc/internal/browsertest"
 	"github.com/kin-social/kin/svc/internal/dbtest"
 	"github.com/kin-social/kin/svc/internal/stack"
 )
@@ -38,7 +38,7 @@ func startSite(t *testing.T) string {
 	st, err := stack.Start(ctx, stack.Options{
 		Routes:            Routes(spec),
 		Domain:            spec.Hosts.Site,
-		Listen:            "127.0.0.1:0",
+		Listen:            "localhost:0", // the site's domain in the stack, as domainname checks
 		DB:                &dbc,
 		Log:               &lockedWriter{b: &log},
 		CaptchaTestAnswer: captchaAnswer,
@@ -55,42 +55,12 @@ func startSite(t *testing.T) string {
 	return st.URL
 }
 
-// browser returns a chromedp context on a headless Chromium, skipping (or
-// failing, with KIN_REQUIRE_BROWSER=1) when there is none.
-func browser(t *testing.T) context.Context {
-	t.Helper()
-	path, err := exec.LookPath("chromium")
-	if err != nil {
-		if os.Getenv("KIN_REQUIRE_BROWSER") == "1" {
-			t.Fatal("chromium required (KIN_REQUIRE_BROWSER=1) but not on PATH: apt-get install chromium")
-		}
-		t.Skip("skipping browser test: no chromium on PATH (apt-get install chromium)")
-	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(path),
-		chromedp.NoSandbox, // tests run as root in CI
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.Flag("disable-gpu", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.WindowSize(1200, 900),
-	)
-	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancelC := chromedp.NewContext(actx)
-	t.Cleanup(func() { cancelC(); cancelA() })
-	// The first Run starts the browser, and lives as long as ctx.
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("start chromium: %v", err)
-	}
-	return ctx
-}
-
 // A visitor registers with the captcha, signs out, signs in, edits the
 // profile and sees it, in a real browser through the local stack's routing.
 // The display name holds markup, which must show as text and never run.
 func TestBrowserAccountJourney(t *testing.T) {
-	bctx := browser(t)
+	bctx := browsertest.New(t)
+	problems := browsertest.Console(bctx, false)
 	base := startSite(t)
 	ctx, cancel := context.WithTimeout(bctx, 2*time.Minute)
 	defer cancel()
@@ -181,6 +151,9 @@ func TestBrowserAccountJourney(t *testing.T) {
 	}
 	assertInert(t, ctx)
 	shot(t, ctx, "profile")
+	for _, p := range problems() {
+		t.Errorf("browser console: %s", p)
+	}
 }
 
 // assertInert checks that no markup from user data ran or became elements.

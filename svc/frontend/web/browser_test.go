@@ -2,69 +2,14 @@ package web
 
 import (
 	"context"
-	"os"
-	"os/exec"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
-)
 
-// browser returns a chromedp context on a headless Chromium, skipping (or
-// failing, with KIN_REQUIRE_BROWSER=1) when there is none, and a function
-// returning the console messages that signal a broken page: exceptions,
-// and errors from the browser itself such as a Content-Security-Policy
-// violation or a module that failed to load.
-func browser(t *testing.T) (context.Context, func() []string) {
-	t.Helper()
-	path, err := exec.LookPath("chromium")
-	if err != nil {
-		if os.Getenv("KIN_REQUIRE_BROWSER") == "1" {
-			t.Fatal("chromium required (KIN_REQUIRE_BROWSER=1) but not on PATH: apt-get install chromium")
-		}
-		t.Skip("skipping browser test: no chromium on PATH (apt-get install chromium)")
-	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(path),
-		chromedp.NoSandbox, // tests run as root in CI
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.Flag("disable-gpu", true),
-		chromedp.WindowSize(1200, 900),
-	)
-	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancelC := chromedp.NewContext(actx)
-	t.Cleanup(func() { cancelC(); cancelA() })
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("start chromium: %v", err)
-	}
-	var (
-		mu       sync.Mutex
-		problems []string
-	)
-	go func() {
-		for m, err := range chromedp.Console(ctx) {
-			if err != nil {
-				return
-			}
-			// The app is not running in this test, so its API calls fail
-			// with network errors; those are expected. Anything else the
-			// browser reports as an error is not.
-			if m.IsException() || (m.Type == chromedp.ConsoleError && m.Source != "network") ||
-				strings.Contains(m.Text, "Content Security Policy") {
-				mu.Lock()
-				problems = append(problems, m.String()+" at "+m.URL)
-				mu.Unlock()
-			}
-		}
-	}()
-	return ctx, func() []string {
-		mu.Lock()
-		defer mu.Unlock()
-		return append([]string(nil), problems...)
-	}
-}
+	"github.com/kin-social/kin/svc/internal/browsertest"
+)
 
 // TestBrowserClient loads the client in headless Chromium, without the
 // app behind it, and checks what the client does alone: its modules load
@@ -73,7 +18,8 @@ func browser(t *testing.T) (context.Context, func() []string) {
 // without reloading, and an unreachable API leaves a usable signed-out
 // page.
 func TestBrowserClient(t *testing.T) {
-	bctx, problems := browser(t)
+	bctx := browsertest.New(t)
+	problems := browsertest.Console(bctx, true)
 	base, _ := serve(t)
 	ctx, cancel := context.WithTimeout(bctx, time.Minute)
 	defer cancel()
@@ -160,7 +106,8 @@ func TestBrowserClient(t *testing.T) {
 // TestBrowserWebSocketURL checks wsURL's scheme choice in the browser,
 // where it runs: ws: on an http: page.
 func TestBrowserWebSocketURL(t *testing.T) {
-	bctx, problems := browser(t)
+	bctx := browsertest.New(t)
+	problems := browsertest.Console(bctx, true)
 	base, _ := serve(t)
 	ctx, cancel := context.WithTimeout(bctx, time.Minute)
 	defer cancel()
