@@ -2,6 +2,8 @@
 # and .ci/run both use it.
 
 GO ?= go
+# The race detector needs cgo and a C compiler; use it wherever they exist.
+RACE ?= $(shell [ "$$($(GO) env CGO_ENABLED)" = 1 ] && command -v gcc >/dev/null && echo -race)
 
 .PHONY: gen check test bench lint dev
 
@@ -17,7 +19,7 @@ check:
 # PATH and skip without either (KIN_REQUIRE_DB=1 makes that a failure);
 # browser tests need chromium on PATH (KIN_REQUIRE_BROWSER=1 likewise).
 test:
-	$(GO) test -count=1 ./...
+	$(GO) test $(RACE) -count=1 ./...
 
 # Benchmarks, each next to its baseline measured in the same run.
 bench:
