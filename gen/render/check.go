@@ -143,13 +143,58 @@ type decodedFile struct {
 
 // decodeFile decodes f strictly into its type, or checks it against its CRD's schema.
 func decodeFile(f File, schemas crd.Schemas) decodedFile {
+	text := string(f.Data)
+	var problems []string
+	if strings.Contains(text, "creationTimestamp") || strings.Contains(text, "\nstatus:") {
+		problems = append(problems, "has creationTimestamp or status: only the cluster writes them")
+	}
+	d, ok := decodeDirect(text, schemas)
+	if !ok {
+		d = decodeGeneral(text, schemas)
+	}
+	d.problems = append(problems, d.problems...)
+	return d
+}
+
+// decodeDirect decodes text as decodeGeneral does, with decodeYAML, which takes
+// a fraction of the time. ok is false if it could not: then decodeGeneral decides,
+// and words the problems.
+func decodeDirect(text string, schemas crd.Schemas) (d decodedFile, ok bool) {
+	tm, ok := plainTypeMeta(text)
+	if !ok {
+		return d, false
+	}
+	key := tm.APIVersion + " " + tm.Kind
+	var obj any
+	switch {
+	case tm.Kind == "Kustomization":
+		obj = new(kustomization)
+	case typed[key] != nil:
+		obj = typed[key]()
+	case schemas.Has(tm.APIVersion, tm.Kind):
+		var m map[string]any
+		if decodeYAML(text, &m) != nil {
+			return d, false
+		}
+		for _, e := range schemas.Validate(m) {
+			d.problems = append(d.problems, fmt.Sprintf("%s does not match its CRD: %v", tm.Kind, e))
+		}
+		return d, true
+	default:
+		return d, false
+	}
+	if decodeYAML(text, obj) != nil {
+		return d, false
+	}
+	d.obj = obj
+	return d, true
+}
+
+// decodeGeneral decodes text the general way: one YAML parse (toJSON), then
+// everything works on the JSON, decoded by encoding/json.
+func decodeGeneral(text string, schemas crd.Schemas) decodedFile {
 	var d decodedFile
 	fail := func(format string, args ...any) { d.problems = append(d.problems, fmt.Sprintf(format, args...)) }
-	text := string(f.Data)
-	if strings.Contains(text, "creationTimestamp") || strings.Contains(text, "\nstatus:") {
-		fail("has creationTimestamp or status: only the cluster writes them")
-	}
-	// One YAML parse per file; everything after works on the JSON.
 	j, err := toJSON(text)
 	if err != nil {
 		fail("not valid YAML: %v", err)
@@ -199,6 +244,17 @@ type typeMetaFields struct {
 // typeMeta reads apiVersion and kind from the top-level lines of a rendered file
 // (the templates write both as plain words), else by decoding its JSON.
 func typeMeta(text string, j []byte) (typeMetaFields, error) {
+	if tm, ok := plainTypeMeta(text); ok {
+		return tm, nil
+	}
+	var tm typeMetaFields
+	err := json.Unmarshal(j, &tm)
+	return tm, err
+}
+
+// plainTypeMeta reads apiVersion and kind from the top-level lines of text, if
+// both are there as plain words.
+func plainTypeMeta(text string) (typeMetaFields, bool) {
 	var tm typeMetaFields
 	for l := range strings.SplitSeq(text, "\n") {
 		if v, ok := strings.CutPrefix(l, "apiVersion: "); ok && isPlainWord(v) {
@@ -207,11 +263,10 @@ func typeMeta(text string, j []byte) (typeMetaFields, error) {
 			tm.Kind = v
 		}
 		if tm.APIVersion != "" && tm.Kind != "" {
-			return tm, nil
+			return tm, true
 		}
 	}
-	err := json.Unmarshal(j, &tm)
-	return tm, err
+	return tm, false
 }
 
 // decodeStrict decodes JSON into v, failing on unknown fields and trailing data,

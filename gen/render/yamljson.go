@@ -29,6 +29,24 @@ type line struct {
 }
 
 func fastJSON(data string) ([]byte, error) {
+	lines, err := splitLines(data)
+	if err != nil {
+		return nil, err
+	}
+	p := &fastParser{lines: lines}
+	p.out.Grow(len(data))
+	if err := p.node(lines[0].indent); err != nil {
+		return nil, err
+	}
+	if p.i != len(lines) {
+		return nil, errSubset
+	}
+	return p.out.Bytes(), nil
+}
+
+// splitLines splits a document of the subset into its lines of content,
+// leaving out blank and comment lines.
+func splitLines(data string) ([]line, error) {
 	lines := make([]line, 0, strings.Count(data, "\n")+1)
 	for raw := range strings.SplitSeq(data, "\n") {
 		t := strings.TrimLeft(raw, " ")
@@ -43,15 +61,7 @@ func fastJSON(data string) ([]byte, error) {
 	if len(lines) == 0 {
 		return nil, errSubset
 	}
-	p := &fastParser{lines: lines}
-	p.out.Grow(len(data))
-	if err := p.node(lines[0].indent); err != nil {
-		return nil, err
-	}
-	if p.i != len(lines) {
-		return nil, errSubset
-	}
-	return p.out.Bytes(), nil
+	return lines, nil
 }
 
 type fastParser struct {
@@ -233,32 +243,56 @@ func quoted(t string) (string, int, bool) {
 	return "", 0, false
 }
 
-// scalar writes a flow scalar: a JSON string, {} or [], an integer, a boolean or a
-// plain word, each optionally followed by a comment.
-func (p *fastParser) scalar(t string) error {
+// scalarKind is the kind of a flow scalar of the subset.
+type scalarKind uint8
+
+const (
+	scalarString   scalarKind = iota // a JSON string or a plain word; the value is unquoted
+	scalarInt                        // the value is its decimal digits
+	scalarBool                       // the value is true or false
+	scalarEmptyMap                   // {}
+	scalarEmptySeq                   // []
+)
+
+// readScalar reads a flow scalar: a JSON string, {} or [], an integer, a boolean
+// or a plain word, each optionally followed by a comment.
+func readScalar(t string) (scalarKind, string, error) {
 	if strings.HasPrefix(t, `"`) {
 		s, n, ok := quoted(t)
 		if !ok || !comment(t[n:]) {
-			return errSubset
+			return 0, "", errSubset
 		}
-		writeJSONString(&p.out, s)
-		return nil
+		return scalarString, s, nil
 	}
 	v, c, _ := strings.Cut(t, " #")
 	if c != "" || strings.HasSuffix(t, " #") {
 		v = strings.TrimRight(v, " ")
 	}
 	switch {
-	case v == "{}" || v == "[]":
-		p.out.WriteString(v)
+	case v == "{}":
+		return scalarEmptyMap, v, nil
+	case v == "[]":
+		return scalarEmptySeq, v, nil
 	case v == "true" || v == "false":
-		p.out.WriteString(v)
+		return scalarBool, v, nil
 	case isPlainInt(v):
-		p.out.WriteString(v)
+		return scalarInt, v, nil
 	case isPlainWord(v) && !yaml11Special(v):
+		return scalarString, v, nil
+	}
+	return 0, "", errSubset
+}
+
+// scalar writes a flow scalar as JSON.
+func (p *fastParser) scalar(t string) error {
+	kind, v, err := readScalar(t)
+	if err != nil {
+		return err
+	}
+	if kind == scalarString {
 		writeJSONString(&p.out, v)
-	default:
-		return errSubset
+	} else {
+		p.out.WriteString(v)
 	}
 	return nil
 }
@@ -279,31 +313,32 @@ func comment(rest string) bool {
 }
 
 func writeJSONString(b *bytes.Buffer, s string) {
+	b.Write(appendJSONString(b.AvailableBuffer(), s))
+}
+
+// appendJSONString appends s as a JSON string, escaping only what JSON requires.
+func appendJSONString(b []byte, s string) []byte {
 	clean := true
 	for i := 0; i < len(s) && clean; i++ {
 		clean = s[i] >= 0x20 && s[i] != '"' && s[i] != '\\'
 	}
+	b = append(b, '"')
 	if clean {
-		b.WriteByte('"')
-		b.WriteString(s)
-		b.WriteByte('"')
-		return
+		b = append(b, s...)
+		return append(b, '"')
 	}
-	b.WriteByte('"')
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		switch {
 		case c == '"' || c == '\\':
-			b.WriteByte('\\')
-			b.WriteByte(c)
+			b = append(b, '\\', c)
 		case c < 0x20:
 			const hex = "0123456789abcdef"
-			b.WriteString(`\u00`)
-			b.WriteByte(hex[c>>4])
-			b.WriteByte(hex[c&0xf])
+			b = append(b, `\u00`...)
+			b = append(b, hex[c>>4], hex[c&0xf])
 		default:
-			b.WriteByte(c)
+			b = append(b, c)
 		}
 	}
-	b.WriteByte('"')
+	return append(b, '"')
 }
