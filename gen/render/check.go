@@ -55,7 +55,7 @@ func Check(files []File, tmplOf map[string]string) error {
 		return fmt.Errorf("load CRD schemas: %w", err)
 	}
 	decoded := make([]decodedFile, len(files))
-	parallel(len(files), func(i int) { decoded[i] = decodeFile(files[i], schemas) })
+	parallel(len(files), func(i int) { decoded[i] = decodeFile(string(files[i].Data), schemas) })
 	return check(files, decoded, tmplOf)
 }
 
@@ -141,9 +141,9 @@ type decodedFile struct {
 	problems []string
 }
 
-// decodeFile decodes f strictly into its type, or checks it against its CRD's schema.
-func decodeFile(f File, schemas crd.Schemas) decodedFile {
-	text := string(f.Data)
+// decodeFile decodes the text of a file strictly into its type, or checks it
+// against its CRD's schema.
+func decodeFile(text string, schemas crd.Schemas) decodedFile {
 	var problems []string
 	if strings.Contains(text, "creationTimestamp") || strings.Contains(text, "\nstatus:") {
 		problems = append(problems, "has creationTimestamp or status: only the cluster writes them")

@@ -136,7 +136,15 @@ func (d *yamlDecoder) mapping(ind int, v reflect.Value, p *plan) error {
 	default:
 		return errUnsupported
 	}
-	var seen []string // mappings are small: a slice beats a map
+	// Labels, annotations, selectors and ConfigMap data are map[string]string:
+	// store their strings without reflection.
+	var strMap map[string]string
+	if p.kind == kindMap && p.typ == stringMapType {
+		strMap = v.Interface().(map[string]string)
+	}
+	// Mappings are small: a slice beats a map, on the stack while it fits.
+	var seenBuf [32]string
+	seen := seenBuf[:0]
 	for d.i < len(d.lines) && d.lines[d.i].indent == ind {
 		key, rest, ok := splitKey(d.lines[d.i].text)
 		if !ok || slices.Contains(seen, key) {
@@ -146,6 +154,17 @@ func (d *yamlDecoder) mapping(ind int, v reflect.Value, p *plan) error {
 		d.i++
 		if rest == "" && (d.i >= len(d.lines) || d.lines[d.i].indent <= ind) {
 			return errSubset // null, or a sequence at the key's own indentation
+		}
+		if strMap != nil && rest != "" {
+			kind, s, err := readScalar(rest)
+			if err != nil {
+				return err
+			}
+			if kind != scalarString || !utf8.ValidString(s) {
+				return errUnsupported
+			}
+			strMap[key] = s
+			continue
 		}
 		var target reflect.Value
 		var tp *plan
@@ -318,6 +337,7 @@ var (
 	anyMapPlan   = &plan{kind: kindMap, typ: reflect.TypeFor[map[string]any](), elem: anyPlan}
 	anySlicePlan = &plan{kind: kindSlice, typ: reflect.TypeFor[[]any](), elem: anyPlan}
 
+	stringMapType       = reflect.TypeFor[map[string]string]()
 	unmarshalerType     = reflect.TypeFor[json.Unmarshaler]()
 	textUnmarshalerType = reflect.TypeFor[encoding.TextUnmarshaler]()
 )

@@ -84,7 +84,7 @@ func TestDecodeYAMLLeavesToGeneral(t *testing.T) {
 			if _, ok := decodeDirect(tt.in, sch); ok {
 				t.Errorf("the direct decoder decided %q, want it left to the general way", tt.in)
 			}
-			d := decodeFile(File{Name: "x.yaml", Data: []byte(tt.in)}, sch)
+			d := decodeFile(tt.in, sch)
 			got := strings.Join(d.problems, "\n")
 			if got != tt.want {
 				t.Errorf("problems:\n%s\nwant:\n%s", got, tt.want)

@@ -66,15 +66,19 @@ func Render(s *site.Site) ([]File, error) {
 	errs := make([]error, len(objs))
 	parallel(len(objs), func(i int) {
 		o := objs[i]
-		var buf bytes.Buffer
-		buf.Grow(4096)
+		buf := renderBuffers.Get().(*bytes.Buffer)
+		defer renderBuffers.Put(buf)
+		buf.Reset()
 		buf.WriteString(Header)
-		if err := t.ExecuteTemplate(&buf, o.tmpl, o.data); err != nil {
+		if err := t.ExecuteTemplate(buf, o.tmpl, o.data); err != nil {
 			errs[i] = fmt.Errorf("render %s with tmpl/%s: %w", o.file, o.tmpl, err)
 			return
 		}
-		files[i] = File{Name: o.file, Data: buf.Bytes()}
-		decoded[i] = decodeFile(files[i], schemas)
+		// Two copies of the exact size: most files are far smaller than the
+		// largest, which a buffer of their own would grow to.
+		text := buf.String()
+		files[i] = File{Name: o.file, Data: []byte(text)}
+		decoded[i] = decodeFile(text, schemas)
 	})
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
@@ -94,6 +98,9 @@ func Render(s *site.Site) ([]File, error) {
 	}
 	return sortedFiles, nil
 }
+
+// renderBuffers holds the buffers templates execute into, reused across files and renders.
+var renderBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 func templateOf(objs []object) map[string]string {
 	m := make(map[string]string, len(objs))
