@@ -116,9 +116,11 @@ var templates = sync.OnceValues(func() (*template.Template, error) {
 	t.Funcs(template.FuncMap{
 		"q": quote,
 		"include": func(name string, data any) (string, error) {
-			var b strings.Builder
-			err := t.ExecuteTemplate(&b, name, data)
-			return strings.Trim(b.String(), "\n"), err
+			b := renderBuffers.Get().(*bytes.Buffer)
+			defer renderBuffers.Put(b)
+			b.Reset()
+			err := t.ExecuteTemplate(b, name, data)
+			return string(bytes.Trim(b.Bytes(), "\n")), err
 		},
 		"indent":   indent,
 		"mapping":  mapping,
@@ -180,14 +182,22 @@ func sequence(n int, items []string) string {
 
 // indent indents every non-empty line of s by n spaces.
 func indent(n int, s string) string {
-	pad := strings.Repeat(" ", n)
-	lines := strings.Split(s, "\n")
-	for i, l := range lines {
+	var b strings.Builder
+	b.Grow(len(s) + n*(strings.Count(s, "\n")+1))
+	for len(s) > 0 {
+		l, rest, more := strings.Cut(s, "\n")
 		if l != "" {
-			lines[i] = pad + l
+			for range n {
+				b.WriteByte(' ')
+			}
+			b.WriteString(l)
 		}
+		if more {
+			b.WriteByte('\n')
+		}
+		s = rest
 	}
-	return strings.Join(lines, "\n")
+	return b.String()
 }
 
 func sortedKeys[V any](m map[string]V) []string {

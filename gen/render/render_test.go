@@ -197,3 +197,19 @@ func TestKustomizeBuild(t *testing.T) {
 		}
 	}
 }
+
+func TestIndent(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"", ""},
+		{"a", "  a"},
+		{"a\n", "  a\n"},
+		{"a\nb", "  a\n  b"},
+		{"a\n\n  b\n", "  a\n\n    b\n"},
+		{"\n\na", "\n\n  a"},
+	}
+	for _, tt := range tests {
+		if got := indent(2, tt.in); got != tt.want {
+			t.Errorf("indent(2, %q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}

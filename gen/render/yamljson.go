@@ -48,15 +48,25 @@ func fastJSON(data string) ([]byte, error) {
 // leaving out blank and comment lines.
 func splitLines(data string) ([]line, error) {
 	lines := make([]line, 0, strings.Count(data, "\n")+1)
-	for raw := range strings.SplitSeq(data, "\n") {
-		t := strings.TrimLeft(raw, " ")
+	for len(data) > 0 {
+		raw, rest, _ := strings.Cut(data, "\n")
+		data = rest
+		ind := 0
+		for ind < len(raw) && raw[ind] == ' ' {
+			ind++
+		}
+		t := raw[ind:]
 		if t == "" || t[0] == '#' {
 			continue
 		}
-		if strings.ContainsRune(raw, '\t') || t == "---" || t == "..." {
+		if strings.IndexByte(t, '\t') >= 0 || t == "---" || t == "..." {
 			return nil, errSubset
 		}
-		lines = append(lines, line{indent: len(raw) - len(t), text: strings.TrimRight(t, " ")})
+		end := len(t)
+		for t[end-1] == ' ' {
+			end--
+		}
+		lines = append(lines, line{indent: ind, text: t[:end]})
 	}
 	if len(lines) == 0 {
 		return nil, errSubset

@@ -80,3 +80,19 @@ func equalJSON(t *testing.T, name string, fast, yamlData []byte) {
 		t.Errorf("%s: fastJSON differs from the YAML parser (-parser +fast):\n%s", name, diff)
 	}
 }
+
+func TestSplitLines(t *testing.T) {
+	got, err := splitLines("# c\na: 1  \n\n  b:\n    - \"x\" \n  # c\n   \n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []line{{0, "a: 1"}, {2, "b:"}, {4, `- "x"`}}
+	if diff := cmp.Diff(want, got, cmp.AllowUnexported(line{})); diff != "" {
+		t.Errorf("splitLines (-want +got):\n%s", diff)
+	}
+	for _, in := range []string{"a:\t1\n", "\ta: 1\n", "---\na: 1\n", "a: 1\n...\n", "# only\n\n"} {
+		if _, err := splitLines(in); err == nil {
+			t.Errorf("splitLines(%q) succeeded, want it left to the YAML parser", in)
+		}
+	}
+}
