@@ -135,13 +135,37 @@ var templates = sync.OnceValues(func() (*template.Template, error) {
 // quote writes a value as a JSON string, a YAML scalar that cannot break out of its place.
 // Its parameter is a string: a template passing anything else fails to execute.
 func quote(s string) string {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
-			b, _ := json.Marshal(s) // cannot fail for a string
-			return string(b)
-		}
+	if needsEscape(s) {
+		return escaped(s)
 	}
 	return `"` + s + `"` // the common case: nothing to escape
+}
+
+// writeQuoted writes quote(s) to b, without the string in between.
+func writeQuoted(b *strings.Builder, s string) {
+	if needsEscape(s) {
+		b.WriteString(escaped(s))
+		return
+	}
+	b.WriteByte('"')
+	b.WriteString(s)
+	b.WriteByte('"')
+}
+
+// needsEscape reports whether s has a byte quote escapes: controls, non-ASCII,
+// quotes, backslashes and the HTML characters json.Marshal escapes.
+func needsEscape(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			return true
+		}
+	}
+	return false
+}
+
+func escaped(s string) string {
+	b, _ := json.Marshal(s) // cannot fail for a string
+	return string(b)
 }
 
 // mapping writes the entries of m, sorted by key, each on a new line indented by n
@@ -152,15 +176,22 @@ func mapping(n int, m map[string]string) string {
 	if len(m) == 0 {
 		return ""
 	}
+	var keysBuf [16]string // labels and annotations are few: sort them on the stack
+	keys := keysBuf[:0]
+	size := 0
+	for k, v := range m {
+		keys = append(keys, k)
+		size += 1 + n + len(k) + 4 + len(v) + 2
+	}
+	slices.Sort(keys)
 	var b strings.Builder
-	for _, k := range sortedKeys(m) {
+	b.Grow(size)
+	for _, k := range keys {
 		b.WriteByte('\n')
-		for range n {
-			b.WriteByte(' ')
-		}
-		b.WriteString(quote(k))
+		writeSpaces(&b, n)
+		writeQuoted(&b, k)
 		b.WriteString(": ")
-		b.WriteString(quote(m[k]))
+		writeQuoted(&b, m[k])
 	}
 	return b.String()
 }
@@ -168,16 +199,29 @@ func mapping(n int, m map[string]string) string {
 // sequence writes the items of a list like mapping does: each on a new line,
 // indented by n spaces, after "- ", quoted by quote.
 func sequence(n int, items []string) string {
+	size := 0
+	for _, it := range items {
+		size += 1 + n + 2 + len(it) + 2
+	}
 	var b strings.Builder
+	b.Grow(size)
 	for _, it := range items {
 		b.WriteByte('\n')
-		for range n {
-			b.WriteByte(' ')
-		}
+		writeSpaces(&b, n)
 		b.WriteString("- ")
-		b.WriteString(quote(it))
+		writeQuoted(&b, it)
 	}
 	return b.String()
+}
+
+const spaces = "                                " // 32
+
+func writeSpaces(b *strings.Builder, n int) {
+	for n > len(spaces) {
+		b.WriteString(spaces)
+		n -= len(spaces)
+	}
+	b.WriteString(spaces[:n])
 }
 
 // indent indents every non-empty line of s by n spaces.
@@ -187,9 +231,7 @@ func indent(n int, s string) string {
 	for len(s) > 0 {
 		l, rest, more := strings.Cut(s, "\n")
 		if l != "" {
-			for range n {
-				b.WriteByte(' ')
-			}
+			writeSpaces(&b, n)
 			b.WriteString(l)
 		}
 		if more {

@@ -2,6 +2,7 @@ package render
 
 import (
 	"bytes"
+	"encoding/json"
 	"flag"
 	"os"
 	"os/exec"
@@ -211,5 +212,30 @@ func TestIndent(t *testing.T) {
 		if got := indent(2, tt.in); got != tt.want {
 			t.Errorf("indent(2, %q) = %q, want %q", tt.in, got, tt.want)
 		}
+	}
+}
+
+// TestQuoteHelpers checks that mapping and sequence quote each entry exactly as q does.
+func TestQuoteHelpers(t *testing.T) {
+	values := []string{"", "plain", "a: b #c", `say "hi"`, `back\slash`, "tab\there", "<a&b>", "é", "line\nbreak", "\u2028"}
+	for _, v := range values {
+		var b strings.Builder
+		writeQuoted(&b, v)
+		if b.String() != quote(v) {
+			t.Errorf("writeQuoted(%q) = %s, quote = %s", v, b.String(), quote(v))
+		}
+		var back string
+		if err := json.Unmarshal([]byte(quote(v)), &back); err != nil || back != v {
+			t.Errorf("quote(%q) = %s reads back as %q, %v", v, quote(v), back, err)
+		}
+		if got, want := mapping(2, map[string]string{v: v}), "\n  "+quote(v)+": "+quote(v); got != want {
+			t.Errorf("mapping with %q = %q, want %q", v, got, want)
+		}
+		if got, want := sequence(40, []string{v}), "\n"+strings.Repeat(" ", 40)+"- "+quote(v); got != want {
+			t.Errorf("sequence(40, %q) = %q, want %q", v, got, want)
+		}
+	}
+	if got, want := mapping(4, map[string]string{"b": "2", "a": "1", "c": "3"}), "\n    \"a\": \"1\"\n    \"b\": \"2\"\n    \"c\": \"3\""; got != want {
+		t.Errorf("mapping = %q, want %q (sorted by key)", got, want)
 	}
 }
