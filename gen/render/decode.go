@@ -24,7 +24,10 @@ import (
 // decodes the file the general way into a fresh value, which then reports the
 // problem in encoding/json's words. TestDecodeYAML checks both ways agree.
 func decodeYAML(text string, v any) error {
-	lines, err := splitLines(text)
+	buf := lineBuffers.Get().(*[]line)
+	defer lineBuffers.Put(buf)
+	lines, err := appendLines((*buf)[:0], text)
+	*buf = lines
 	if err != nil {
 		return err
 	}
@@ -43,6 +46,9 @@ func decodeYAML(text string, v any) error {
 	return nil
 }
 
+// lineBuffers holds the line slices of decodeYAML, reused across files and renders.
+var lineBuffers = sync.Pool{New: func() any { return new([]line) }}
+
 // errUnsupported marks input the direct decoder leaves to encoding/json.
 var errUnsupported = errors.New("left to encoding/json")
 
@@ -57,7 +63,7 @@ func (d *yamlDecoder) node(ind int, v reflect.Value, p *plan) error {
 	if l.indent != ind {
 		return errSubset
 	}
-	if l.text == "-" || strings.HasPrefix(l.text, "- ") {
+	if isItem(l.text) {
 		return d.sequence(ind, v, p)
 	}
 	return d.mapping(ind, v, p)
@@ -89,8 +95,10 @@ func (d *yamlDecoder) sequence(ind int, v reflect.Value, p *plan) error {
 	default:
 		return errUnsupported
 	}
+	// Make room for all the items at once rather than growing by doubling.
+	v.Grow(d.items(ind))
 	n := 0
-	for ; d.i < len(d.lines) && d.lines[d.i].indent == ind && strings.HasPrefix(d.lines[d.i].text+" ", "- "); n++ {
+	for ; d.i < len(d.lines) && d.lines[d.i].indent == ind && isItem(d.lines[d.i].text); n++ {
 		rest := strings.TrimLeft(d.lines[d.i].text[1:], " ")
 		if rest == "" {
 			return errSubset
@@ -115,6 +123,20 @@ func (d *yamlDecoder) sequence(ind int, v reflect.Value, p *plan) error {
 		d.i++
 	}
 	return nil
+}
+
+// items counts the items of the sequence at the current line, indented by ind.
+func (d *yamlDecoder) items(ind int) int {
+	n := 0
+	for _, l := range d.lines[d.i:] {
+		if l.indent < ind || l.indent == ind && !isItem(l.text) {
+			break
+		}
+		if l.indent == ind {
+			n++
+		}
+	}
+	return n
 }
 
 func (d *yamlDecoder) mapping(ind int, v reflect.Value, p *plan) error {

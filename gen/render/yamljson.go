@@ -47,7 +47,11 @@ func fastJSON(data string) ([]byte, error) {
 // splitLines splits a document of the subset into its lines of content,
 // leaving out blank and comment lines.
 func splitLines(data string) ([]line, error) {
-	lines := make([]line, 0, strings.Count(data, "\n")+1)
+	return appendLines(make([]line, 0, strings.Count(data, "\n")+1), data)
+}
+
+// appendLines is splitLines appending to lines.
+func appendLines(lines []line, data string) ([]line, error) {
 	for len(data) > 0 {
 		raw, rest, _ := strings.Cut(data, "\n")
 		data = rest
@@ -86,7 +90,7 @@ func (p *fastParser) node(ind int) error {
 	if l.indent != ind {
 		return errSubset
 	}
-	if l.text == "-" || strings.HasPrefix(l.text, "- ") {
+	if isItem(l.text) {
 		return p.sequence(ind)
 	}
 	return p.mapping(ind)
@@ -94,7 +98,7 @@ func (p *fastParser) node(ind int) error {
 
 func (p *fastParser) sequence(ind int) error {
 	p.out.WriteByte('[')
-	for n := 0; p.i < len(p.lines) && p.lines[p.i].indent == ind && strings.HasPrefix(p.lines[p.i].text+" ", "- "); n++ {
+	for n := 0; p.i < len(p.lines) && p.lines[p.i].indent == ind && isItem(p.lines[p.i].text); n++ {
 		if n > 0 {
 			p.out.WriteByte(',')
 		}
@@ -351,4 +355,10 @@ func appendJSONString(b []byte, s string) []byte {
 		}
 	}
 	return append(b, '"')
+}
+
+// isItem reports whether a line's text is an item of a block sequence: "-" alone
+// or followed by a space.
+func isItem(t string) bool {
+	return t == "-" || strings.HasPrefix(t, "- ")
 }
