@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"unicode/utf8"
+
+	"k8s.io/apimachinery/pkg/util/intstr"
 )
 
 // decodeYAML decodes a rendered file straight from the YAML subset of yamljson.go
@@ -232,6 +234,27 @@ func (d *yamlDecoder) scalar(t string, v reflect.Value, p *plan) error {
 		return err
 	}
 	v, p = deref(v, p)
+	if p.kind == kindIntOrString {
+		// What IntOrString.UnmarshalJSON does, without its two passes of
+		// encoding/json over the scalar: ports and surges are many.
+		is := v.Addr().Interface().(*intstr.IntOrString)
+		switch kind {
+		case scalarString:
+			if !utf8.ValidString(s) {
+				return errUnsupported
+			}
+			*is = intstr.IntOrString{Type: intstr.String, StrVal: s}
+		case scalarInt:
+			n, err := strconv.ParseInt(s, 10, 32)
+			if err != nil {
+				return errUnsupported
+			}
+			*is = intstr.IntOrString{Type: intstr.Int, IntVal: int32(n)}
+		default:
+			return errUnsupported
+		}
+		return nil
+	}
 	if p.kind == kindUnmarshaler {
 		// The bytes encoding/json would hand it: the scalar as fastJSON writes it.
 		var raw []byte
@@ -339,6 +362,7 @@ type planKind uint8
 const (
 	kindUnsupported planKind = iota
 	kindUnmarshaler
+	kindIntOrString
 	kindPointer
 	kindStruct
 	kindMap
@@ -360,6 +384,7 @@ var (
 	anySlicePlan = &plan{kind: kindSlice, typ: reflect.TypeFor[[]any](), elem: anyPlan}
 
 	stringMapType       = reflect.TypeFor[map[string]string]()
+	intOrStringType     = reflect.TypeFor[intstr.IntOrString]()
 	unmarshalerType     = reflect.TypeFor[json.Unmarshaler]()
 	textUnmarshalerType = reflect.TypeFor[encoding.TextUnmarshaler]()
 )
@@ -390,6 +415,9 @@ func buildPlan(t reflect.Type, building map[reflect.Type]*plan) *plan {
 	building[t] = p
 	pt := reflect.PointerTo(t)
 	switch {
+	case t == intOrStringType:
+		p.kind = kindIntOrString
+		return p
 	case pt.Implements(unmarshalerType):
 		if t.Name() != "" { // encoding/json looks for methods through the address of named types only
 			p.kind = kindUnmarshaler

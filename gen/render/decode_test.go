@@ -73,6 +73,8 @@ func TestDecodeYAMLLeavesToGeneral(t *testing.T) {
 		{"list for an object", head + "spec:\n  - \"a\"\n", "decode Service: json: cannot unmarshal array into Go struct field Service.spec of type v1.ServiceSpec"},
 		{"bad quantity", "apiVersion: v1\nkind: PersistentVolume\nmetadata:\n  name: \"a\"\nspec:\n  capacity:\n    storage: \"lots\"\n",
 			"decode PersistentVolume: quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"},
+		{"bool for an int-or-string", head + "spec:\n  ports:\n    - targetPort: true\n", "decode Service: json: cannot unmarshal bool into Go struct field ServicePort.spec.ports.targetPort of type int32"},
+		{"int-or-string overflow", head + "spec:\n  ports:\n    - targetPort: 2147483648\n", "decode Service: json: cannot unmarshal number 2147483648 into Go struct field ServicePort.spec.ports.targetPort of type int32"},
 		{"outside the subset", head + "spec:\n  clusterIP: 'None'\n", ""},
 		{"duplicate key", head + "spec:\n  clusterIP: \"None\"\n  clusterIP: \"None\"\n", `not valid YAML: yaml: unmarshal errors:
   line 7: key "clusterIP" already set in map`},
