@@ -17,7 +17,7 @@ import (
 // decodeYAML decodes a rendered file straight from the YAML subset of yamljson.go
 // into v, a non-nil pointer, giving the value encoding/json gives decoding toJSON's
 // output with unknown fields disallowed (decodeStrict). Going through JSON text and
-// encoding/json's reflection was most of a render's time.
+// encoding/json's reflection was about half of a render's time.
 //
 // It decodes only what it is sure to decode the same way: keys naming a field
 // exactly, scalars of the field's kind, json.Unmarshaler types with a scalar. On
