@@ -74,8 +74,8 @@ func Render(s *site.Site) ([]File, error) {
 			errs[i] = fmt.Errorf("render %s with tmpl/%s: %w", o.file, o.tmpl, err)
 			return
 		}
-		// Two copies of the exact size: most files are far smaller than the
-		// largest, which a buffer of their own would grow to.
+		// The buffer goes back to the pool; the file and the decoder get copies
+		// of the exact size (a buffer per file grew to several times that).
 		text := buf.String()
 		files[i] = File{Name: o.file, Data: []byte(text)}
 		decoded[i] = decodeFile(text, schemas)
