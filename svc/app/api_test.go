@@ -193,9 +193,9 @@ func TestRegisterBadInput(t *testing.T) {
 		})
 	}
 
-	t.Run("expired or never loaded captcha", func(t *testing.T) {
+	t.Run("never loaded captcha", func(t *testing.T) {
 		// The captcha service answers 404 for a session without a
-		// captcha, which is what an expired one becomes.
+		// captcha.
 		b := newBrowser(t, base)
 		b.do("GET", "/api/v1/session", nil)
 		wantError(t, "no captcha", b.do("POST", "/api/v1/register", registration{"exp@example.org", "long enough", "N", testAnswer}), 400, "captcha")
@@ -616,4 +616,37 @@ func TestSweepSessions(t *testing.T) {
 	}
 	b.setSessid(old.Token)
 	wantError(t, "expired session", b.do("GET", "/api/v1/me", nil), 401, "")
+}
+
+// A captcha that expired before the form was sent is refused, and one
+// loaded again is accepted: the real captcha service, run with short-lived
+// captchas, decides.
+func TestRegisterExpiredCaptcha(t *testing.T) {
+	if expiringCaptchaErr != nil {
+		t.Fatalf("the expiring captcha service is needed: %v", expiringCaptchaErr)
+	}
+	_, base := startAppWith(t, expiringCaptchaURL)
+	b := newBrowser(t, base)
+	load := func() {
+		t.Helper()
+		if r := b.do("GET", "/api/v1/session", nil); r.status != http.StatusOK {
+			t.Fatalf("GET /api/v1/session: %v", r)
+		}
+		if r := b.do("GET", expiringCaptchaURL+"/captcha/getnew", nil); r.status != http.StatusOK {
+			t.Fatalf("GET /captcha/getnew: %v", r)
+		}
+	}
+	reg := registration{"late@example.org", "long enough", "Late", testAnswer}
+
+	load()
+	time.Sleep(captchaTTL + 500*time.Millisecond)
+	wantError(t, "expired captcha", b.do("POST", "/api/v1/register", reg), 400, "captcha")
+	if r := b.do("GET", "/api/v1/me", nil); r.status != 401 {
+		t.Errorf("signed in with an expired captcha: %v", r)
+	}
+
+	load()
+	if r := b.do("POST", "/api/v1/register", reg); r.status != http.StatusCreated {
+		t.Errorf("register with a fresh captcha: %v", r)
+	}
 }

@@ -25,9 +25,16 @@ import (
 // testAnswer is the solution of every captcha of the test captcha service.
 const testAnswer = "4817"
 
+// captchaTTL is how long captchas of the second, expiring captcha service
+// live, long enough for a registration right after loading one.
+const captchaTTL = 3 * time.Second
+
 var (
 	captchaURL string // the real captcha service, started by TestMain
 	captchaErr error  // why it could not be started
+
+	expiringCaptchaURL string // the same with captchas that expire after captchaTTL
+	expiringCaptchaErr error
 )
 
 func TestMain(m *testing.M) {
@@ -36,30 +43,38 @@ func TestMain(m *testing.M) {
 	// a parent-death signal from this goroutine, kept on its OS thread for
 	// the whole run, since the signal follows the thread that started it.
 	runtime.LockOSThread()
-	captchaURL, captchaErr = startCaptcha()
+	dir, err := os.MkdirTemp("", "kin-app-test-")
+	if err != nil {
+		captchaErr = err
+	} else {
+		bin := filepath.Join(dir, "captcha")
+		if captchaErr = buildCaptcha(bin); captchaErr == nil {
+			captchaURL, captchaErr = startCaptcha(bin)
+			expiringCaptchaURL, expiringCaptchaErr = startCaptcha(bin, "-test-ttl", captchaTTL.String())
+		}
+		os.RemoveAll(dir) // the running binaries need no file
+	}
 	dbtest.Main(m)
 }
 
-// startCaptcha builds svc/captcha and runs it in test mode on a free
-// loopback port.
-func startCaptcha() (string, error) {
-	dir, err := os.MkdirTemp("", "kin-app-test-")
-	if err != nil {
-		return "", err
-	}
-	defer os.RemoveAll(dir) // the running binary needs no file
-	bin := filepath.Join(dir, "captcha")
+func buildCaptcha(bin string) error {
 	build := exec.Command(goTool(), "build", "-o", bin, "github.com/kin-social/kin/svc/captcha")
 	if out, err := build.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("build svc/captcha: %v\n%s", err, out)
+		return fmt.Errorf("build svc/captcha: %v\n%s", err, out)
 	}
+	return nil
+}
+
+// startCaptcha runs the captcha binary in test mode, with further flags,
+// on a free loopback port.
+func startCaptcha(bin string, flags ...string) (string, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return "", err
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	cmd := exec.Command(bin, "-test-answer", testAnswer)
+	cmd := exec.Command(bin, append([]string{"-test-answer", testAnswer}, flags...)...)
 	cmd.Env = append(os.Environ(), "KIN_LISTEN="+addr, "KIN_DOMAIN=localhost")
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	var logs bytes.Buffer
@@ -99,7 +114,13 @@ func needCaptcha(t testing.TB) {
 // wrapped by the platform exactly as in production.
 func startApp(t testing.TB) (*app, string) {
 	t.Helper()
-	a := newApp(dbtest.New(t), captchaURL, slog.New(slog.NewJSONHandler(io.Discard, nil)))
+	return startAppWith(t, captchaURL)
+}
+
+// startAppWith is startApp asking the captcha service at captcha.
+func startAppWith(t testing.TB, captcha string) (*app, string) {
+	t.Helper()
+	a := newApp(dbtest.New(t), captcha, slog.New(slog.NewJSONHandler(io.Discard, nil)))
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

@@ -377,7 +377,7 @@ func TestRunRefusesTestModeOffLoopback(t *testing.T) {
 			t.Errorf("KIN_LISTEN=%q with -test-answer: run returned %v, want a refusal naming loopback", listen, err)
 		}
 	}
-	for _, args := range [][]string{{"-test-answer"}, {"-nope"}, {"extra"}} {
+	for _, args := range [][]string{{"-test-answer"}, {"-nope"}, {"extra"}, {"-test-ttl", "1s"}, {"-test-answer", "1234", "-test-ttl", "-1s"}} {
 		if err := run(context.Background(), log, args, env(nil)); err == nil {
 			t.Errorf("run(%q) succeeded, want a command-line error", args)
 		}

@@ -8,9 +8,10 @@
 //
 // The flag -test-answer DIGITS makes every captcha's solution DIGITS, for
 // browser tests that have to type it, and lifts the per-client rate limits,
-// since such tests make many captchas from one address. It is refused
-// unless KIN_LISTEN is a loopback address, so a deployed service cannot be
-// started with it.
+// since such tests make many captchas from one address; with it,
+// -test-ttl shortens a captcha's life so tests can see one expire. Test
+// mode is refused unless KIN_LISTEN is a loopback address, so a deployed
+// service cannot be started with it.
 package main
 
 import (
@@ -40,11 +41,16 @@ func run(ctx context.Context, log *slog.Logger, args []string, lookup func(strin
 	flags := flag.NewFlagSet("captcha", flag.ContinueOnError)
 	flags.SetOutput(io.Discard) // the error is returned and logged instead
 	testAnswer := flags.String("test-answer", "", "make every captcha's solution these `digits` (tests only; needs a loopback KIN_LISTEN)")
+	testTTL := flags.Duration("test-ttl", 0, "with -test-answer, let captchas expire after this `duration` instead of 10m")
+	const usage = "usage: captcha [-test-answer DIGITS [-test-ttl DURATION]]"
 	if err := flags.Parse(args); err != nil {
-		return fmt.Errorf("command line: %w (usage: captcha [-test-answer DIGITS])", err)
+		return fmt.Errorf("command line: %w (%s)", err, usage)
 	}
 	if flags.NArg() > 0 {
-		return fmt.Errorf("command line: unexpected argument %q (usage: captcha [-test-answer DIGITS])", flags.Arg(0))
+		return fmt.Errorf("command line: unexpected argument %q (%s)", flags.Arg(0), usage)
+	}
+	if *testTTL != 0 && (*testAnswer == "" || *testTTL < 0) {
+		return fmt.Errorf("command line: -test-ttl needs -test-answer and a positive duration (%s)", usage)
 	}
 
 	r := config.New(lookup)
@@ -60,6 +66,7 @@ func run(ctx context.Context, log *slog.Logger, args []string, lookup func(strin
 			return err
 		}
 		opts.Answer = answer
+		opts.TTL = *testTTL
 		log.Warn("test mode: every captcha's solution is the -test-answer digits, and clients are not rate-limited", "listen", listen)
 	}
 	st, err := store.New(opts)
