@@ -11,7 +11,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"time"
 )
 
 // Reader reads variables and collects what is wrong with them.
@@ -82,34 +81,6 @@ func (r *Reader) List(name string, checks ...Check) []string {
 		out = append(out, item)
 	}
 	return out
-}
-
-// Duration returns the variable name parsed by time.ParseDuration, or def.
-func (r *Reader) Duration(name string, def time.Duration) time.Duration {
-	v := r.get(name)
-	if v == "" {
-		return def
-	}
-	d, err := time.ParseDuration(v)
-	if err != nil || d <= 0 {
-		r.errs = append(r.errs, fmt.Errorf("%s=%q: want a positive duration such as 30m or 10s", name, v))
-		return def
-	}
-	return d
-}
-
-// Int returns the variable name as an integer in [min, max], or def.
-func (r *Reader) Int(name string, def, min, max int) int {
-	v := r.get(name)
-	if v == "" {
-		return def
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil || n < min || n > max {
-		r.errs = append(r.errs, fmt.Errorf("%s=%q: want a whole number from %d to %d", name, v, min, max))
-		return def
-	}
-	return n
 }
 
 // Listen returns KIN_LISTEN, the address to serve on (default ":8080").
