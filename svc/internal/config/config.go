@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -17,6 +18,7 @@ import (
 type Reader struct {
 	lookup func(string) (string, bool)
 	errs   []error
+	names  map[string]bool // every variable looked up, for Names
 }
 
 // FromEnv returns a Reader of the process environment.
@@ -25,7 +27,24 @@ func FromEnv() *Reader { return New(os.LookupEnv) }
 // New returns a Reader that looks variables up with lookup (os.LookupEnv
 // in services, a map in tests).
 func New(lookup func(string) (string, bool)) *Reader {
-	return &Reader{lookup: lookup}
+	r := &Reader{names: map[string]bool{}}
+	r.lookup = func(name string) (string, bool) {
+		r.names[name] = true
+		return lookup(name)
+	}
+	return r
+}
+
+// Names returns, sorted, the name of every variable r was asked for, set or
+// not. A service's env test compares them with what gen renders for it
+// (gen/site's registry), so the two cannot drift apart.
+func (r *Reader) Names() []string {
+	names := make([]string, 0, len(r.names))
+	for n := range r.names {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return names
 }
 
 // A Check validates a variable's value. Its error says what the value should

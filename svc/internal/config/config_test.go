@@ -1,6 +1,7 @@
 package config
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -96,5 +97,23 @@ func TestChecks(t *testing.T) {
 		if err := tt.check(tt.v); (err == nil) != tt.ok {
 			t.Errorf("check(%q) = %v, want ok=%v", tt.v, err, tt.ok)
 		}
+	}
+}
+
+// TestNames checks that Names lists every variable asked for, once, sorted,
+// whether it was set or not and whether its value passed or not.
+func TestNames(t *testing.T) {
+	r := New(env(map[string]string{"KIN_LISTEN": "bad", "KIN_DOMAIN_ALIASES": "a.example"}))
+	if got := r.Names(); len(got) != 0 {
+		t.Errorf("Names() before any lookup = %q, want none", got)
+	}
+	r.Listen()
+	r.Domain()
+	r.List("KIN_DOMAIN_ALIASES", DNSName)
+	r.DB()
+	r.String("KIN_LISTEN", "") // a second lookup of the same name
+	want := []string{"KIN_DB_ADDR", "KIN_DB_NAME", "KIN_DB_PASSWORD", "KIN_DB_USER", "KIN_DOMAIN", "KIN_DOMAIN_ALIASES", "KIN_LISTEN"}
+	if got := r.Names(); !slices.Equal(got, want) {
+		t.Errorf("Names() = %q, want %q", got, want)
 	}
 }
