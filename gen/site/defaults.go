@@ -19,31 +19,14 @@ func (s *Site) Default() {
 	def(&s.Images.DB, "mysql:8.4")
 	def(&s.Images.Adminer, "adminer:5.3.0")
 
-	small := Resources{
-		Requests: ResourceList{CPU: "50m", Memory: "64Mi"},
-		Limits:   ResourceList{CPU: "500m", Memory: "256Mi"},
-	}
-	// app hashes passwords with argon2id (19 MiB each, bounded by a semaphore) and
-	// upload re-encodes pictures: both need more memory than the other parts.
-	large := Resources{
-		Requests: ResourceList{CPU: "100m", Memory: "128Mi"},
-		Limits:   ResourceList{CPU: "1", Memory: "512Mi"},
+	for _, info := range Registry {
+		if info.spec != nil {
+			defPart(info.spec(&s.Parts), info.Replicas, info.Port, info.Resources)
+		}
 	}
 	p := &s.Parts
-	defPart(&p.Frontend, 2, 8080, small)
-	defPart(&p.Captcha, 1, 8080, small)
-	defPart(&p.App, 2, 8080, large)
-	defPart(&p.Chat, 2, 8080, small)
-	defPart(&p.Upload, 2, 8080, large)
-	defPart(&p.Admin, 1, 8080, small)
-	defPart(&p.Domainname, 2, 8080, small)
-	defPart(&p.Listing, 1, 8080, small)
-	defPart(&p.DB, 1, 3306, Resources{
-		Requests: ResourceList{CPU: "250m", Memory: "512Mi"},
-		Limits:   ResourceList{CPU: "2", Memory: "2Gi"},
-	})
-	defPart(&p.Adminer, 1, 8080, small)
-	defResources(&p.Cron.Resources, small)
+	cron, _ := LookupPart("cron")
+	defResources(&p.Cron.Resources, cron.Resources)
 	def(&p.Cron.Deadline, "10m")
 	def(&p.Cron.TimeZone, "Etc/UTC")
 	if p.Cron.Tasks == nil { // absent; an explicit empty list means no tasks
@@ -52,7 +35,8 @@ func (s *Site) Default() {
 			{Name: "purge-notifications", Schedule: "15 4 * * *"},
 		}
 	}
-	defResources(&p.Migrate.Resources, small)
+	migrate, _ := LookupPart("migrate")
+	defResources(&p.Migrate.Resources, migrate.Resources)
 	def(&p.Migrate.Deadline, "10m")
 
 	def(&s.Volumes.Media.Size, "100Gi")

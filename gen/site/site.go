@@ -278,37 +278,6 @@ func (s *Site) SiteHosts() []string {
 	return append([]string{s.Hosts.Site}, s.Hosts.Aliases...)
 }
 
-// PartNames lists the long-running parts in DESIGN.md's order.
-var PartNames = []string{"frontend", "captcha", "app", "chat", "upload", "admin", "domainname", "listing", "db", "adminer"}
-
-// Part returns the part named name (one of PartNames); it panics on any other
-// name, which is a programming error.
-func (s *Site) Part(name string) *Part {
-	switch name {
-	case "frontend":
-		return &s.Parts.Frontend
-	case "captcha":
-		return &s.Parts.Captcha
-	case "app":
-		return &s.Parts.App
-	case "chat":
-		return &s.Parts.Chat
-	case "upload":
-		return &s.Parts.Upload
-	case "admin":
-		return &s.Parts.Admin
-	case "domainname":
-		return &s.Parts.Domainname
-	case "listing":
-		return &s.Parts.Listing
-	case "db":
-		return &s.Parts.DB
-	case "adminer":
-		return &s.Parts.Adminer
-	}
-	panic(fmt.Sprintf("site: no part %q", name))
-}
-
 // Image returns the image of one of Kin's own programs (a part, "cron" or "migrate").
 func (s *Site) Image(program string) string {
 	switch program {

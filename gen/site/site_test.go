@@ -63,13 +63,15 @@ func TestParseEmptyCronTasks(t *testing.T) {
 	}
 }
 
-func TestLoadRepositorySpec(t *testing.T) {
-	s, err := Load("../../site.yaml")
+// TestLoadDefaultSpec loads the golden tests' copy of site.yaml (gen -check
+// loads the operator's own).
+func TestLoadDefaultSpec(t *testing.T) {
+	s, err := Load("../render/testdata/default.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if s.Domain != "example.org" || s.Namespace != "social" {
-		t.Errorf("site.yaml is for %q in %q, want example.org in social", s.Domain, s.Namespace)
+		t.Errorf("default.yaml is for %q in %q, want example.org in social", s.Domain, s.Namespace)
 	}
 }
 

@@ -97,7 +97,11 @@ func (s *Site) validateImages(v *validator) {
 var imageTag = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
 
 func (s *Site) validateParts(v *validator) {
-	for _, name := range PartNames {
+	for _, info := range Registry {
+		if info.Batch {
+			continue
+		}
+		name := info.Name
 		p := s.Part(name)
 		pp := "parts." + name
 		if name == "db" && s.DB.Mode == DBExternal {
@@ -108,12 +112,8 @@ func (s *Site) validateParts(v *validator) {
 			switch {
 			case r < 1:
 				v.add(pp+".replicas", fmt.Sprintf("is %d, must be at least 1", r))
-			case name == "captcha" && r != 1:
-				v.add(pp+".replicas", "must be 1: the captcha keeps its state in memory")
-			case name == "listing" && r != 1:
-				v.add(pp+".replicas", "must be 1: more would register the site more than once per interval")
-			case name == "adminer" && r != 1:
-				v.add(pp+".replicas", "must be 1: adminer keeps its sessions in the pod")
+			case info.Single != "" && r != 1:
+				v.add(pp+".replicas", "must be 1: "+info.Single)
 			case name == "db" && s.DB.Mode == DBDeployment && r != 1:
 				v.add(pp+".replicas", "must be 1 when db.mode is deployment: one MySQL owns the volume; use db.mode statefulset or external to scale the database")
 			}
