@@ -1,8 +1,6 @@
 package render
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"runtime"
@@ -19,6 +17,7 @@ import (
 	policyv1 "k8s.io/api/policy/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
+	"sigs.k8s.io/yaml"
 
 	"github.com/kin-social/kin/gen/crd"
 )
@@ -142,89 +141,40 @@ type decodedFile struct {
 	problems []string
 }
 
-// decodeFile decodes the text of a file strictly into its type, or checks it
-// against its CRD's schema.
+// decodeFile decodes the text of a file strictly into its type (sigs.k8s.io/yaml's
+// UnmarshalStrict: an unknown field, a repeated key or a mistyped value is a
+// problem), or checks it against its CRD's schema.
 func decodeFile(text string, schemas crd.Schemas) decodedFile {
-	var problems []string
-	if strings.Contains(text, "creationTimestamp") || strings.Contains(text, "\nstatus:") {
-		problems = append(problems, "has creationTimestamp or status: only the cluster writes them")
-	}
-	d, ok := decodeDirect(text, schemas)
-	if !ok {
-		d = decodeGeneral(text, schemas)
-	}
-	d.problems = append(problems, d.problems...)
-	return d
-}
-
-// decodeDirect decodes text as decodeGeneral does, with decodeYAML, which takes
-// a fraction of the time. ok is false if it could not: then decodeGeneral decides,
-// and words the problems.
-func decodeDirect(text string, schemas crd.Schemas) (d decodedFile, ok bool) {
-	tm, ok := plainTypeMeta(text)
-	if !ok {
-		return d, false
-	}
-	key := tm.APIVersion + " " + tm.Kind
-	var obj any
-	switch {
-	case tm.Kind == "Kustomization":
-		obj = new(kustomization)
-	case typed[key] != nil:
-		obj = typed[key]()
-	case schemas.Has(tm.APIVersion, tm.Kind):
-		var m map[string]any
-		if decodeYAML(text, &m) != nil {
-			return d, false
-		}
-		for _, e := range schemas.Validate(m) {
-			d.problems = append(d.problems, fmt.Sprintf("%s does not match its CRD: %v", tm.Kind, e))
-		}
-		return d, true
-	default:
-		return d, false
-	}
-	if decodeYAML(text, obj) != nil {
-		return d, false
-	}
-	d.obj = obj
-	return d, true
-}
-
-// decodeGeneral decodes text the general way: one YAML parse (toJSON), then
-// everything works on the JSON, decoded by encoding/json.
-func decodeGeneral(text string, schemas crd.Schemas) decodedFile {
 	var d decodedFile
 	fail := func(format string, args ...any) { d.problems = append(d.problems, fmt.Sprintf(format, args...)) }
-	j, err := toJSON(text)
-	if err != nil {
-		fail("not valid YAML: %v", err)
-		return d
+	if strings.Contains(text, "creationTimestamp") || strings.Contains(text, "\nstatus:") {
+		fail("has creationTimestamp or status: only the cluster writes them")
 	}
-	tm, err := typeMeta(text, j)
-	if err != nil {
-		fail("not a YAML object: %v", err)
+	data := []byte(text)
+	var tm typeMetaFields
+	if err := yaml.Unmarshal(data, &tm); err != nil {
+		fail("not valid YAML: %v", err)
 		return d
 	}
 	key := tm.APIVersion + " " + tm.Kind
 	switch {
 	case tm.Kind == "Kustomization":
 		k := new(kustomization)
-		if err := decodeStrict(j, k); err != nil {
+		if err := yaml.UnmarshalStrict(data, k); err != nil {
 			fail("decode Kustomization: %v", err)
 			return d
 		}
 		d.obj = k
 	case typed[key] != nil:
 		obj := typed[key]()
-		if err := decodeStrict(j, obj); err != nil {
+		if err := yaml.UnmarshalStrict(data, obj); err != nil {
 			fail("decode %s: %v", tm.Kind, err)
 			return d
 		}
 		d.obj = obj
 	case schemas.Has(tm.APIVersion, tm.Kind):
 		var obj map[string]any
-		if err := json.Unmarshal(j, &obj); err != nil {
+		if err := yaml.UnmarshalStrict(data, &obj); err != nil {
 			fail("decode %s: %v", tm.Kind, err)
 			return d
 		}
@@ -240,48 +190,6 @@ func decodeGeneral(text string, schemas crd.Schemas) decodedFile {
 type typeMetaFields struct {
 	APIVersion string `json:"apiVersion"`
 	Kind       string `json:"kind"`
-}
-
-// typeMeta reads apiVersion and kind from the top-level lines of a rendered file
-// (the templates write both as plain words), else by decoding its JSON.
-func typeMeta(text string, j []byte) (typeMetaFields, error) {
-	if tm, ok := plainTypeMeta(text); ok {
-		return tm, nil
-	}
-	var tm typeMetaFields
-	err := json.Unmarshal(j, &tm)
-	return tm, err
-}
-
-// plainTypeMeta reads apiVersion and kind from the top-level lines of text, if
-// both are there as plain words.
-func plainTypeMeta(text string) (typeMetaFields, bool) {
-	var tm typeMetaFields
-	for l := range strings.SplitSeq(text, "\n") {
-		if v, ok := strings.CutPrefix(l, "apiVersion: "); ok && isPlainWord(v) {
-			tm.APIVersion = v
-		} else if v, ok := strings.CutPrefix(l, "kind: "); ok && isPlainWord(v) {
-			tm.Kind = v
-		}
-		if tm.APIVersion != "" && tm.Kind != "" {
-			return tm, true
-		}
-	}
-	return tm, false
-}
-
-// decodeStrict decodes JSON into v, failing on unknown fields and trailing data,
-// as sigs.k8s.io/yaml.UnmarshalStrict does after its conversion.
-func decodeStrict(j []byte, v any) error {
-	d := json.NewDecoder(bytes.NewReader(j))
-	d.DisallowUnknownFields()
-	if err := d.Decode(v); err != nil {
-		return err
-	}
-	if d.More() {
-		return errors.New("more than one document")
-	}
-	return nil
 }
 
 // workload is a pod template and where it comes from.

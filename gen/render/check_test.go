@@ -12,7 +12,7 @@ import (
 // TestCheckFindsMistakes breaks one rendered file at a time, the way a template
 // mistake would, and asserts the exact problem Check reports.
 func TestCheckFindsMistakes(t *testing.T) {
-	base, err := Render(load(t, "../../site.yaml"))
+	base, err := Render(load(t, "testdata/default.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -25,12 +25,12 @@ func TestCheckFindsMistakes(t *testing.T) {
 		{
 			name: "unknown field names the template",
 			file: "app.deployment.yaml", old: "  revisionHistoryLimit: 5\n", new: "  revisionHistoryLimt: 5\n",
-			wantError: `out/app.deployment.yaml (tmpl/deployment.yaml): decode Deployment: json: unknown field "revisionHistoryLimt"`,
+			wantError: `out/app.deployment.yaml (tmpl/deployment.yaml): decode Deployment: error unmarshaling JSON: while decoding JSON: json: unknown field "revisionHistoryLimt"`,
 		},
 		{
 			name: "wrong type",
 			file: "app.deployment.yaml", old: "  replicas: 2\n", new: "  replicas: \"two\"\n",
-			wantError: `out/app.deployment.yaml (tmpl/deployment.yaml): decode Deployment: json: cannot unmarshal string into Go struct field DeploymentSpec.spec.replicas of type int32`,
+			wantError: `out/app.deployment.yaml (tmpl/deployment.yaml): decode Deployment: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal string into Go struct field DeploymentSpec.spec.replicas of type int32`,
 		},
 		{
 			name: "service selector matches nothing",
@@ -74,7 +74,7 @@ func TestCheckFindsMistakes(t *testing.T) {
 		},
 		{
 			name: "missing ConfigMap",
-			file: "listing.deployment.yaml", old: `name: "kin-env"`, new: `name: "kin-environment"`,
+			file: "listing.deployment.yaml", old: "          env:\n", new: "          envFrom:\n            - configMapRef:\n                name: \"kin-environment\"\n          env:\n",
 			wantError: `out/listing.deployment.yaml (tmpl/deployment.yaml): container listing reads ConfigMap kin-environment, which is not generated`,
 		},
 		{
@@ -95,8 +95,8 @@ func TestCheckFindsMistakes(t *testing.T) {
 		},
 		{
 			name: "cluster-written fields",
-			file: "kin-env.configmap.yaml", old: "metadata:\n", new: "metadata:\n  creationTimestamp: null\n",
-			wantError: `out/kin-env.configmap.yaml (tmpl/configmap.yaml): has creationTimestamp or status: only the cluster writes them`,
+			file: "captcha.service.yaml", old: "metadata:\n", new: "metadata:\n  creationTimestamp: null\n",
+			wantError: `out/captcha.service.yaml (tmpl/service.yaml): has creationTimestamp or status: only the cluster writes them`,
 		},
 	}
 	for _, tt := range tests {
@@ -128,7 +128,7 @@ func TestCheckFindsMistakes(t *testing.T) {
 }
 
 func TestCheckKustomization(t *testing.T) {
-	files, err := Render(load(t, "../../site.yaml"))
+	files, err := Render(load(t, "testdata/default.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}

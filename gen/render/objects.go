@@ -1,8 +1,7 @@
 package render
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -28,11 +27,9 @@ const (
 	annHook       = "argocd.argoproj.io/hook"
 	annHookDelete = "argocd.argoproj.io/hook-delete-policy"
 	annSyncOpts   = "argocd.argoproj.io/sync-options"
-	annEnvHash    = "kin-social.github.io/env-hash"
 
-	envConfigMap = "kin-env"
-	tlsDir       = "/etc/kin/tls"
-	mediaDir     = "/media"
+	tlsDir   = "/etc/kin/tls"
+	mediaDir = "/media"
 
 	// uid and gid of Kin's own images (distroless "nonroot").
 	kinUID = 65532
@@ -46,24 +43,11 @@ const (
 	waveApps    = "2"
 )
 
-// goParts are the parts built from svc/, in DESIGN.md's order.
-var goParts = []string{"frontend", "captcha", "app", "chat", "upload", "admin", "domainname", "listing"}
-
-// usesDB says which programs talk to MySQL (and get KIN_DB_PASSWORD).
-var usesDB = map[string]bool{
-	"app": true, "chat": true, "upload": true, "admin": true, "domainname": true, "listing": true,
-	"cron": true, "migrate": true,
-}
-
-// webParts are reached from the ingress controller.
-var webParts = []string{"frontend", "captcha", "app", "chat", "upload", "admin", "domainname", "adminer"}
-
 // builder builds the objects of one site.
 type builder struct {
-	s       *site.Site
-	env     map[string]string
-	envHash string
-	objs    []object
+	s    *site.Site
+	objs []object
+	errs []error
 }
 
 func (b *builder) add(name, kind, tmpl string, data any) {
@@ -85,10 +69,8 @@ func partLabels(part string) map[string]string {
 }
 
 // objects returns every object of the site but the kustomization.
-func (b *builder) objects() []object {
+func (b *builder) objects() ([]object, error) {
 	s := b.s
-	b.env = b.envData()
-	b.envHash = hashEnv(b.env)
 
 	// The Namespace holds the claims of the site's data: Argo CD never deletes it.
 	b.add(s.Namespace, "namespace", "namespace.yaml", namespaceData{Meta: b.keep(Meta{
@@ -101,10 +83,10 @@ func (b *builder) objects() []object {
 			"pod-security.kubernetes.io/warn":            "restricted",
 		},
 	})})
-	b.add(envConfigMap, "configmap", "configmap.yaml", configMapData{Meta: b.meta(envConfigMap, nil, nil), Data: b.env})
-
-	for _, p := range goParts {
-		b.goPart(p)
+	for _, p := range site.Registry {
+		if p.Program != "" && !p.Batch {
+			b.goPart(p)
+		}
 	}
 	switch s.DB.Mode {
 	case site.DBDeployment:
@@ -137,68 +119,111 @@ func (b *builder) objects() []object {
 			})
 		}
 	}
-	return b.objs
+	return b.objs, errors.Join(b.errs...)
 }
 
-// envData is the non-secret environment of DESIGN.md's configuration contract.
-func (b *builder) envData() map[string]string {
+// env returns the environment of part's container: exactly the variables the
+// registry says it reads, each written out in the container (no shared
+// ConfigMap), so an operator reads a part's whole configuration in its own
+// manifest and no part gets a variable it does not read.
+func (b *builder) env(part site.PartInfo) []Env {
+	var env []Env
+	for _, name := range part.Env {
+		e, ok := b.envVar(part, name)
+		if !ok {
+			b.errs = append(b.errs, fmt.Errorf("gen/site's registry says part %s reads %s, for which gen/render has no value: add it to builder.envVar", part.Name, name))
+			continue
+		}
+		env = append(env, e)
+	}
+	return env
+}
+
+// envVar is the value of variable name for part: DESIGN.md's configuration
+// contract, and the variables of the db and adminer images.
+func (b *builder) envVar(part site.PartInfo, name string) (Env, bool) {
 	s := b.s
-	chatURL := "wss://" + s.Hosts.Chat
-	if s.Ingress.Chat == site.ChatTCPServices {
-		chatURL += ":" + strconv.Itoa(int(s.Ingress.ChatPort))
+	v := func(value string) (Env, bool) { return Env{Name: name, Value: value}, true }
+	secret := func(secret string) (Env, bool) { return Env{Name: name, Secret: secret, Key: "password"}, true }
+	switch name {
+	case "KIN_LISTEN":
+		return v(fmt.Sprintf(":%d", s.Part(part.Name).Port))
+	case "KIN_DOMAIN":
+		return v(s.Domain)
+	case "KIN_DOMAIN_ALIASES":
+		return v(strings.Join(s.Hosts.Aliases, ","))
+	case "KIN_DB_ADDR":
+		return v(s.DBAddr())
+	case "KIN_DB_NAME":
+		return v(s.DB.Name)
+	case "KIN_DB_USER":
+		return v(s.DB.User)
+	case "KIN_DB_PASSWORD":
+		return secret(s.Secrets.DB)
+	case "KIN_CAPTCHA_URL":
+		return v(fmt.Sprintf("http://captcha:%d", s.Parts.Captcha.Port))
+	case "KIN_MEDIA_DIR":
+		return v(mediaDir)
+	case "KIN_TLS_DIR":
+		return v(tlsDir)
+	case "KIN_LISTING_URL":
+		return v(s.Listing.URL)
+	case "KIN_LISTING_INTERVAL":
+		return v(s.Listing.Interval)
+	case "KIN_CHAT_URL":
+		u := "wss://" + s.Hosts.Chat
+		if s.Ingress.Chat == site.ChatTCPServices {
+			u += ":" + strconv.Itoa(int(s.Ingress.ChatPort))
+		}
+		return v(u)
+	case "MYSQL_ROOT_PASSWORD":
+		return secret(s.Secrets.DBRoot)
+	case "MYSQL_DATABASE":
+		return v(s.DB.Name)
+	case "MYSQL_USER":
+		return v(s.DB.User)
+	case "MYSQL_PASSWORD":
+		return secret(s.Secrets.DB)
+	case "ADMINER_DEFAULT_SERVER":
+		return v(s.DBAddr())
 	}
-	return map[string]string{
-		"KIN_DOMAIN":           s.Domain,
-		"KIN_DOMAIN_ALIASES":   strings.Join(s.Hosts.Aliases, ","),
-		"KIN_DB_ADDR":          s.DBAddr(),
-		"KIN_DB_NAME":          s.DB.Name,
-		"KIN_DB_USER":          s.DB.User,
-		"KIN_CAPTCHA_URL":      fmt.Sprintf("http://captcha:%d", s.Parts.Captcha.Port),
-		"KIN_MEDIA_DIR":        mediaDir,
-		"KIN_LISTING_URL":      s.Listing.URL,
-		"KIN_LISTING_INTERVAL": s.Listing.Interval,
-		"KIN_TLS_DIR":          tlsDir,
-		"KIN_CHAT_URL":         chatURL,
-	}
+	return Env{}, false
 }
 
-// hashEnv fingerprints the environment so that a changed ConfigMap rolls the pods.
-func hashEnv(env map[string]string) string {
-	h := sha256.New()
-	for _, k := range sortedKeys(env) {
-		fmt.Fprintf(h, "%s=%s\n", k, env[k])
-	}
-	return hex.EncodeToString(h.Sum(nil))[:16]
-}
+// terminationGrace is every Kin pod's terminationGracePeriodSeconds.
+var terminationGrace = int64(site.TerminationGracePeriod / time.Second)
 
-func (b *builder) kinPod(program string) Pod {
+func (b *builder) kinPod(part site.PartInfo) Pod {
 	return Pod{
-		Labels:      partLabels(program),
-		Annotations: map[string]string{annEnvHash: b.envHash},
-		RunAsUser:   kinUID, RunAsGroup: kinUID, FSGroup: kinUID,
+		Labels:    partLabels(part.Name),
+		RunAsUser: kinUID, RunAsGroup: kinUID, FSGroup: kinUID,
+		// Covers the drain (/readyz failing while serving goes on) and the
+		// shutdown of the requests in flight, so the kubelet does not cut them off.
+		TerminationGracePeriodSeconds: terminationGrace,
 	}
 }
 
-func (b *builder) kinContainer(program string) Container {
+func (b *builder) kinContainer(part site.PartInfo) Container {
 	s := b.s
 	c := Container{
-		Name: program, Image: s.Image(program), PullPolicy: s.Images.PullPolicy,
-		EnvFrom: []string{envConfigMap},
-		Mounts:  []Mount{{Name: "tmp", Path: "/tmp"}},
+		Name: part.Program, Image: s.Image(part.Program), PullPolicy: s.Images.PullPolicy,
+		Env:    b.env(part),
+		Mounts: []Mount{{Name: "tmp", Path: "/tmp"}},
 	}
-	if usesDB[program] {
-		c.Env = append(c.Env, Env{Name: "KIN_DB_PASSWORD", Secret: s.Secrets.DB, Key: "password"})
+	if part.Media {
+		// At KIN_MEDIA_DIR.
+		c.Mounts = append(c.Mounts, Mount{Name: "media", Path: mediaDir})
 	}
 	return c
 }
 
-func (b *builder) goPart(part string) {
+func (b *builder) goPart(info site.PartInfo) {
 	s := b.s
+	part := info.Name
 	p := s.Part(part)
-	pod := b.kinPod(part)
-	c := b.kinContainer(part)
+	pod := b.kinPod(info)
+	c := b.kinContainer(info)
 	c.Ports = []ContainerPort{{Name: "http", Port: p.Port}}
-	c.Env = append([]Env{{Name: "KIN_LISTEN", Value: fmt.Sprintf(":%d", p.Port)}}, c.Env...)
 	c.Resources = p.Resources
 	scheme := ""
 	if part == "chat" {
@@ -208,11 +233,12 @@ func (b *builder) goPart(part string) {
 	c.ReadinessProbe = &Probe{Path: "/readyz", Port: "http", Scheme: scheme, PeriodSeconds: 10, TimeoutSeconds: 3, FailureThreshold: 3}
 	c.LivenessProbe = &Probe{Path: "/healthz", Port: "http", Scheme: scheme, PeriodSeconds: 10, TimeoutSeconds: 3, FailureThreshold: 3}
 	tmpSize := "64Mi"
+	if info.Media {
+		pod.Volumes = append(pod.Volumes, Volume{Name: "media", Claim: "media"})
+	}
 	switch part {
 	case "upload":
 		tmpSize = "1Gi" // uploads are re-encoded through temporary files
-		c.Mounts = append(c.Mounts, Mount{Name: "media", Path: mediaDir})
-		pod.Volumes = append(pod.Volumes, Volume{Name: "media", Claim: "media"})
 	case "chat":
 		// A directory mount, not subPath: the kubelet then updates the files
 		// when cert-manager renews the certificate.
@@ -271,14 +297,9 @@ func (b *builder) dbPod(data *Volume) Pod {
 	ping := []string{"mysqladmin", "ping", "--host=127.0.0.1", "--port=" + port, "--silent"}
 	c := Container{
 		Name: "mysql", Image: s.Image("db"), PullPolicy: s.Images.PullPolicy,
-		Args:  []string{"--port=" + port},
-		Ports: []ContainerPort{{Name: "mysql", Port: s.Parts.DB.Port}},
-		Env: []Env{
-			{Name: "MYSQL_ROOT_PASSWORD", Secret: s.Secrets.DBRoot, Key: "password"},
-			{Name: "MYSQL_DATABASE", Value: s.DB.Name},
-			{Name: "MYSQL_USER", Value: s.DB.User},
-			{Name: "MYSQL_PASSWORD", Secret: s.Secrets.DB, Key: "password"},
-		},
+		Args:      []string{"--port=" + port},
+		Ports:     []ContainerPort{{Name: "mysql", Port: s.Parts.DB.Port}},
+		Env:       b.env(registered("db")),
 		Resources: s.Parts.DB.Resources,
 		// mysqladmin ping exits 0 whenever the server answers, even "access denied":
 		// no password is needed. The first start initializes the data directory,
@@ -370,7 +391,7 @@ func (b *builder) adminer() {
 		// The image's command, with the port from the spec.
 		Args:      []string{"php", "-S", fmt.Sprintf("[::]:%d", p.Port), "-t", "/var/www/html"},
 		Ports:     []ContainerPort{{Name: "http", Port: p.Port}},
-		Env:       []Env{{Name: "ADMINER_DEFAULT_SERVER", Value: s.DBAddr()}},
+		Env:       b.env(registered("adminer")),
 		Resources: p.Resources,
 		// Adminer has no /healthz or /readyz: its login page answers 200 when PHP runs.
 		ReadinessProbe: &Probe{Path: "/", Port: "http", PeriodSeconds: 10, TimeoutSeconds: 3, FailureThreshold: 3},
@@ -396,6 +417,15 @@ func (b *builder) adminer() {
 	b.service("adminer", nil, false)
 }
 
+// registered returns the registry's row of a part gen renders by name.
+func registered(name string) site.PartInfo {
+	p, ok := site.LookupPart(name)
+	if !ok {
+		panic("render: gen/site's registry has no part " + name)
+	}
+	return p
+}
+
 func seconds(d string) int64 {
 	v, _ := time.ParseDuration(d) // validated by site
 	return int64(v / time.Second)
@@ -403,9 +433,10 @@ func seconds(d string) int64 {
 
 func (b *builder) migrate() {
 	s := b.s
-	pod := b.kinPod("migrate")
+	info := registered("migrate")
+	pod := b.kinPod(info)
 	pod.RestartPolicy = "Never"
-	c := b.kinContainer("migrate")
+	c := b.kinContainer(info)
 	c.Resources = s.Parts.Migrate.Resources
 	pod.Containers = []Container{c}
 	pod.Volumes = []Volume{{Name: "tmp", SizeLimit: "64Mi"}}
@@ -421,14 +452,14 @@ func (b *builder) migrate() {
 
 func (b *builder) cronJob(t site.CronTask) {
 	s := b.s
-	pod := b.kinPod("cron")
+	info := registered("cron")
+	pod := b.kinPod(info)
 	pod.RestartPolicy = "Never"
-	c := b.kinContainer("cron")
+	c := b.kinContainer(info)
 	c.Args = []string{t.Name}
 	c.Resources = s.Parts.Cron.Resources
-	// Tasks such as prune-media work on the uploads, at KIN_MEDIA_DIR as in upload.
-	c.Mounts = append(c.Mounts, Mount{Name: "media", Path: mediaDir})
 	pod.Containers = []Container{c}
+	// Tasks such as prune-media work on the uploads, as upload does.
 	pod.Volumes = []Volume{{Name: "tmp", SizeLimit: "64Mi"}, {Name: "media", Claim: "media"}}
 	name := "cron-" + t.Name
 	b.add(name, "cronjob", "cronjob.yaml", cronJobData{
@@ -519,7 +550,11 @@ func (b *builder) networkPolicies() {
 		PodSelector: map[string]string{"acme.cert-manager.io/http01-solver": "true"},
 		Rules:       []policyRule{{From: []peer{controller}, Ports: []portRef{{Number: 8089}}}},
 	})
-	for _, p := range webParts {
+	for _, info := range site.Registry {
+		if !info.Web {
+			continue
+		}
+		p := info.Name
 		from := []peer{controller}
 		if p == "captcha" {
 			from = append(from, peer{PodLabels: selector("app")}) // server-side captcha verification
@@ -531,12 +566,12 @@ func (b *builder) networkPolicies() {
 	}
 	if s.DB.Mode != site.DBExternal {
 		var from []peer
-		for _, p := range []string{"app", "chat", "upload", "admin", "domainname", "listing", "cron", "migrate", "adminer"} {
-			if p == "cron" && len(s.Parts.Cron.Tasks) == 0 {
+		for _, info := range site.Registry {
+			if info.Name == "cron" && len(s.Parts.Cron.Tasks) == 0 {
 				continue
 			}
-			if usesDB[p] || p == "adminer" {
-				from = append(from, peer{PodLabels: selector(p)})
+			if info.DB || info.Name == "adminer" {
+				from = append(from, peer{PodLabels: selector(info.Name)})
 			}
 		}
 		if s.DB.Mode == site.DBStatefulSet {

@@ -1,21 +1,31 @@
 package render
 
 import (
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/yaml"
+
+	"github.com/kin-social/kin/gen/site"
 )
 
-var variants = []string{"../../site.yaml", "testdata/statefulset.yaml", "testdata/external.yaml"}
+var variants = []string{"testdata/default.yaml", "testdata/statefulset.yaml", "testdata/external.yaml"}
 
 // pods returns the pod templates of the rendering of spec, by file.
 func pods(t *testing.T, spec string) (map[string]*corev1.PodTemplateSpec, map[string][]byte) {
 	t.Helper()
 	files := renderFiles(t, load(t, spec))
+	return podsOf(t, files), files
+}
+
+// podsOf returns the pod templates of the workloads among files, by file.
+func podsOf(t *testing.T, files map[string][]byte) map[string]*corev1.PodTemplateSpec {
+	t.Helper()
 	out := map[string]*corev1.PodTemplateSpec{}
 	for name, data := range files {
 		switch {
@@ -37,7 +47,7 @@ func pods(t *testing.T, spec string) (map[string]*corev1.PodTemplateSpec, map[st
 			out[name] = &c.Spec.JobTemplate.Spec.Template
 		}
 	}
-	return out, files
+	return out
 }
 
 func mustDecode(t *testing.T, data []byte, v any) {
@@ -100,8 +110,12 @@ func TestRestrictedPodSecurity(t *testing.T) {
 
 // TestKinContainers checks the configuration contract on Kin's own containers.
 func TestKinContainers(t *testing.T) {
-	ps, files := pods(t, "../../site.yaml")
-	for _, part := range goParts {
+	ps, _ := pods(t, "testdata/default.yaml")
+	for _, info := range site.Registry {
+		if info.Program == "" || info.Batch {
+			continue
+		}
+		part := info.Name
 		p := ps[part+".deployment.yaml"]
 		if p == nil {
 			t.Fatalf("no Deployment for %s", part)
@@ -121,9 +135,9 @@ func TestKinContainers(t *testing.T) {
 			}
 		}
 		switch {
-		case usesDB[part] && (password == nil || password.Value != "" || password.ValueFrom.SecretKeyRef.Name != "kin-db"):
+		case info.DB && (password == nil || password.Value != "" || password.ValueFrom.SecretKeyRef.Name != "kin-db"):
 			t.Errorf("%s: KIN_DB_PASSWORD is not read from Secret kin-db: %+v", part, password)
-		case !usesDB[part] && password != nil:
+		case !info.DB && password != nil:
 			t.Errorf("%s does not use the DB but gets its password", part)
 		}
 	}
@@ -137,29 +151,68 @@ func TestKinContainers(t *testing.T) {
 	if mount == nil || mount.SubPath != "" || !mount.ReadOnly {
 		t.Fatalf("chat does not mount its certificate as a directory at %s: %+v", tlsDir, mount)
 	}
-	var cm corev1.ConfigMap
-	mustDecode(t, files["kin-env.configmap.yaml"], &cm)
+	// The values, wherever a part reads them.
 	want := map[string]string{
 		"KIN_DOMAIN": "example.org", "KIN_DOMAIN_ALIASES": "www.example.org", "KIN_DB_ADDR": "db:3306",
 		"KIN_DB_NAME": "kin", "KIN_DB_USER": "kin", "KIN_CAPTCHA_URL": "http://captcha:8080", "KIN_MEDIA_DIR": "/media",
 		"KIN_LISTING_URL": "https://listing.example.net/api/v1/register", "KIN_LISTING_INTERVAL": "30m",
-		"KIN_TLS_DIR": tlsDir, "KIN_CHAT_URL": "wss://chat.example.org",
+		"KIN_TLS_DIR": tlsDir, "KIN_LISTEN": ":8080",
+		"MYSQL_DATABASE": "kin", "MYSQL_USER": "kin", "ADMINER_DEFAULT_SERVER": "db:3306",
 	}
-	for k, v := range want {
-		if cm.Data[k] != v {
-			t.Errorf("ConfigMap %s = %q, want %q", k, cm.Data[k], v)
+	seen := map[string]bool{}
+	for file, p := range ps {
+		for _, c := range p.Spec.Containers {
+			for _, e := range c.Env {
+				secretName := strings.Contains(e.Name, "PASSWORD") || strings.Contains(e.Name, "SECRET")
+				switch {
+				case secretName && (e.Value != "" || e.ValueFrom == nil || e.ValueFrom.SecretKeyRef == nil):
+					t.Errorf("%s: %s is not read from a Secret: %+v", file, e.Name, e)
+				case secretName:
+				case e.Value != want[e.Name]:
+					t.Errorf("%s: %s = %q, want %q", file, e.Name, e.Value, want[e.Name])
+				default:
+					seen[e.Name] = true
+				}
+			}
 		}
 	}
-	for k, v := range cm.Data {
-		if strings.Contains(strings.ToLower(k), "password") || strings.Contains(strings.ToLower(k), "secret") {
-			t.Errorf("ConfigMap holds %s=%q: secrets belong in Secrets", k, v)
+	for k := range want {
+		if !seen[k] {
+			t.Errorf("no container gets %s", k)
+		}
+	}
+	// Media: whoever reads KIN_MEDIA_DIR has the volume there.
+	for file, p := range ps {
+		for _, c := range p.Spec.Containers {
+			reads := slices.ContainsFunc(c.Env, func(e corev1.EnvVar) bool { return e.Name == "KIN_MEDIA_DIR" })
+			mounts := slices.ContainsFunc(c.VolumeMounts, func(m corev1.VolumeMount) bool { return m.Name == "media" && m.MountPath == mediaDir })
+			if reads != mounts {
+				t.Errorf("%s: reads KIN_MEDIA_DIR %v, mounts the media volume there %v", file, reads, mounts)
+			}
+		}
+	}
+}
+
+// TestTerminationGrace checks that every Kin pod may take the drain and the
+// shutdown before the kubelet kills it.
+func TestTerminationGrace(t *testing.T) {
+	for _, spec := range variants {
+		ps, _ := pods(t, spec)
+		for file, p := range ps {
+			if !strings.HasPrefix(p.Spec.Containers[0].Image, "ghcr.io/kin-social/kin/") {
+				continue // db and adminer
+			}
+			g := p.Spec.TerminationGracePeriodSeconds
+			if min := int64((site.DrainDelay + site.ShutdownTimeout) / time.Second); g == nil || *g <= min {
+				t.Errorf("%s: %s: terminationGracePeriodSeconds %v, want more than DrainDelay + ShutdownTimeout = %ds", spec, file, g, min)
+			}
 		}
 	}
 }
 
 // TestArgoCDAnnotations checks the annotations Argo CD acts on.
 func TestArgoCDAnnotations(t *testing.T) {
-	files := renderFiles(t, load(t, "../../site.yaml"))
+	files := renderFiles(t, load(t, "testdata/default.yaml"))
 	type meta struct {
 		Metadata struct {
 			Annotations map[string]string `json:"annotations"`

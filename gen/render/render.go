@@ -39,7 +39,10 @@ func Render(s *site.Site) ([]File, error) {
 		return nil, err
 	}
 	b := &builder{s: s}
-	objs := b.objects()
+	objs, err := b.objects()
+	if err != nil {
+		return nil, err
+	}
 	var resources []string
 	for _, o := range objs {
 		resources = append(resources, o.file)
