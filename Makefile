@@ -17,7 +17,8 @@ check:
 
 # Every test. Database tests use KIN_TEST_DSN or a throwaway mariadbd from
 # PATH and skip without either (KIN_REQUIRE_DB=1 makes that a failure);
-# browser tests need chromium on PATH (KIN_REQUIRE_BROWSER=1 likewise).
+# browser tests need chromium on PATH (KIN_REQUIRE_BROWSER=1 likewise), the
+# kustomize build of the golden renderings kubectl (KIN_REQUIRE_KUBECTL=1).
 test:
 	$(GO) test $(RACE) -count=1 ./...
 
