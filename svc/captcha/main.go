@@ -54,7 +54,7 @@ func run(ctx context.Context, log *slog.Logger, args []string, lookup func(strin
 	}
 
 	r := config.New(lookup)
-	listen := r.Listen()
+	listen := configure(r)
 	if err := r.Err(); err != nil {
 		return fmt.Errorf("configuration:\n%w", err)
 	}
@@ -77,6 +77,13 @@ func run(ctx context.Context, log *slog.Logger, args []string, lookup func(strin
 
 	srv := &server.Server{Addr: listen, Handler: newService(st, opts.Answer == nil).routes(), Log: log}
 	return srv.Run(ctx)
+}
+
+// configure reads the environment: only the address to serve on. Every
+// variable the captcha reads is read here, so that env_test.go can compare
+// them with what gen renders for it.
+func configure(r *config.Reader) (listen string) {
+	return r.Listen()
 }
 
 // parseTestAnswer checks the -test-answer flag: store.DefaultLength

@@ -31,20 +31,36 @@ func main() {
 // ctx ends.
 func run(ctx context.Context, log *slog.Logger, lookup func(string) (string, bool)) error {
 	r := config.New(lookup)
-	listen := r.Listen()
-	domain := r.Domain()
-	aliases := r.List("KIN_DOMAIN_ALIASES", config.DNSName)
-	dbc := r.DB()
+	cfg := configure(r)
 	if err := r.Err(); err != nil {
 		return fmt.Errorf("configuration:\n%w", err)
 	}
-	conn, err := db.Open(ctx, dbc, log)
+	conn, err := db.Open(ctx, cfg.db, log)
 	if err != nil {
 		return err
 	}
 	defer conn.Close()
 
-	svc := newService(conn, domain, aliases)
-	srv := &server.Server{Addr: listen, Handler: svc.routes(), Ready: conn.PingContext, Log: log}
+	svc := newService(conn, cfg.domain, cfg.aliases)
+	srv := &server.Server{Addr: cfg.listen, Handler: svc.routes(), Ready: conn.PingContext, Log: log}
 	return srv.Run(ctx)
+}
+
+// settings are what domainname reads from its environment.
+type settings struct {
+	listen  string
+	domain  string
+	aliases []string // the other host names the site may be recorded as
+	db      config.DB
+}
+
+// configure reads the environment. Every variable domainname reads is read
+// here, so that env_test.go can compare them with what gen renders for it.
+func configure(r *config.Reader) settings {
+	return settings{
+		listen:  r.Listen(),
+		domain:  r.Domain(),
+		aliases: r.List("KIN_DOMAIN_ALIASES", config.DNSName),
+		db:      r.DB(),
+	}
 }

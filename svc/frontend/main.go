@@ -6,6 +6,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 
 	"github.com/kin-social/kin/svc/frontend/web"
@@ -18,10 +19,10 @@ func main() {
 }
 
 func run(ctx context.Context, log *slog.Logger) error {
-	cfg := config.FromEnv()
-	listen := cfg.Listen()
-	if err := cfg.Err(); err != nil {
-		return err
+	r := config.FromEnv()
+	listen := configure(r)
+	if err := r.Err(); err != nil {
+		return fmt.Errorf("configuration:\n%w", err)
 	}
 	client, err := web.New()
 	if err != nil {
@@ -30,4 +31,11 @@ func run(ctx context.Context, log *slog.Logger) error {
 	log.Info("assets hashed", "files", len(client.Assets().Names()))
 	srv := &server.Server{Addr: listen, Handler: client, Log: log}
 	return srv.Run(ctx)
+}
+
+// configure reads the environment: only the address to serve on. Every
+// variable frontend reads is read here, so that env_test.go can compare them
+// with what gen renders for it.
+func configure(r *config.Reader) (listen string) {
+	return r.Listen()
 }

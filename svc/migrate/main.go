@@ -21,7 +21,7 @@ func main() {
 
 func run(ctx context.Context, log *slog.Logger) error {
 	r := config.FromEnv()
-	dbc := r.DB()
+	dbc := configure(r)
 	if err := r.Err(); err != nil {
 		return fmt.Errorf("configuration:\n%w", err)
 	}
@@ -40,4 +40,11 @@ func run(ctx context.Context, log *slog.Logger) error {
 	}
 	log.Info("schema up to date", "applied", len(done))
 	return nil
+}
+
+// configure reads the environment: only how to reach the database. Every
+// variable migrate reads is read here, so that env_test.go can compare them
+// with what gen renders for it.
+func configure(r *config.Reader) config.DB {
+	return r.DB()
 }
