@@ -26,25 +26,33 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/kin-social/kin/gen/site"
 	"github.com/kin-social/kin/svc/internal/config"
 	"github.com/kin-social/kin/svc/internal/db"
 	"github.com/kin-social/kin/svc/internal/dbserver"
 )
 
 // Parts are the services the local stack builds and runs, in start order,
-// with their packages. A part missing here is answered with a 503 that
+// with their packages: the long-running parts of gen/site's registry whose
+// program is written. A part missing here is answered with a 503 that
 // names it.
-var Parts = []Part{
-	{Name: "captcha", Package: "./svc/captcha"},
-	{Name: "domainname", Package: "./svc/domainname"},
-	{Name: "app", Package: "./svc/app"},
-	{Name: "frontend", Package: "./svc/frontend"},
-}
+var Parts = func() []Part {
+	var ps []Part
+	for _, p := range site.Registry {
+		if p.Written && !p.Batch {
+			ps = append(ps, Part{Name: p.Name, Package: "./svc/" + p.Program, Env: p.Env})
+		}
+	}
+	return ps
+}()
 
 // Part is one service of the site.
 type Part struct {
 	Name    string
 	Package string // Go package path relative to the module root
+	// Env are the variables it reads (gen/site's registry): the stack
+	// gives it exactly these, as the cluster does.
+	Env []string
 }
 
 // Route sends requests for one path on one host to a part, as one rule of
@@ -120,10 +128,6 @@ func Start(ctx context.Context, opts Options) (st *Stack, err error) {
 	if err := s.build(ctx, root); err != nil {
 		return nil, err
 	}
-	if err := s.run(ctx, "migrate", dbEnv(dbc)); err != nil {
-		return nil, err
-	}
-
 	ports := map[string]string{}
 	for _, p := range Parts {
 		addr, err := freeAddr()
@@ -132,12 +136,20 @@ func Start(ctx context.Context, opts Options) (st *Stack, err error) {
 		}
 		ports[p.Name] = addr
 	}
+	values := localValues(dbc, ports)
+	env, err := programEnv("migrate", site.ProgramEnv("migrate"), values)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.run(ctx, "migrate", env); err != nil {
+		return nil, err
+	}
 	for _, p := range Parts {
-		env := append(dbEnv(dbc),
-			"KIN_LISTEN="+ports[p.Name],
-			"KIN_DOMAIN=localhost",
-			"KIN_CAPTCHA_URL=http://"+ports["captcha"],
-		)
+		values["KIN_LISTEN"] = ports[p.Name]
+		env, err := programEnv(p.Name, p.Env, values)
+		if err != nil {
+			return nil, err
+		}
 		var args []string
 		if p.Name == "captcha" && opts.CaptchaTestAnswer != "" {
 			args = append(args, "-test-answer", opts.CaptchaTestAnswer)
@@ -245,6 +257,36 @@ func (s *Stack) database(ctx context.Context, c *config.DB) (config.DB, error) {
 		return config.DB{}, fmt.Errorf("create database kin: %w", err)
 	}
 	return srv.Config("kin"), nil
+}
+
+// localValues are the values of the configuration contract's variables in
+// the local stack; ports are the parts' addresses. KIN_LISTEN differs per
+// part and is set by the caller.
+func localValues(dbc config.DB, ports map[string]string) map[string]string {
+	v := map[string]string{
+		"KIN_DOMAIN":         "localhost",
+		"KIN_DOMAIN_ALIASES": "",
+		"KIN_CAPTCHA_URL":    "http://" + ports["captcha"],
+	}
+	for _, kv := range dbEnv(dbc) {
+		k, val, _ := strings.Cut(kv, "=")
+		v[k] = val
+	}
+	return v
+}
+
+// programEnv returns the environment of a program in the local stack:
+// exactly the variables names (the registry's), with their values.
+func programEnv(program string, names []string, values map[string]string) ([]string, error) {
+	var env []string
+	for _, n := range names {
+		v, ok := values[n]
+		if !ok {
+			return nil, fmt.Errorf("%s reads %s, for which the local stack has no value: add one to localValues in svc/internal/stack", program, n)
+		}
+		env = append(env, n+"="+v)
+	}
+	return env, nil
 }
 
 func dbEnv(c config.DB) []string {
