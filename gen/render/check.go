@@ -1,6 +1,7 @@
 package render
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"runtime"
@@ -55,7 +56,7 @@ func Check(files []File, tmplOf map[string]string) error {
 		return fmt.Errorf("load CRD schemas: %w", err)
 	}
 	decoded := make([]decodedFile, len(files))
-	parallel(len(files), func(i int) { decoded[i] = decodeFile(string(files[i].Data), schemas) })
+	parallel(len(files), func(i int) { decoded[i] = decodeFile(files[i].Data, schemas) })
 	return check(files, decoded, tmplOf)
 }
 
@@ -141,16 +142,15 @@ type decodedFile struct {
 	problems []string
 }
 
-// decodeFile decodes the text of a file strictly into its type (sigs.k8s.io/yaml's
+// decodeFile decodes a file strictly into its type (sigs.k8s.io/yaml's
 // UnmarshalStrict: an unknown field, a repeated key or a mistyped value is a
 // problem), or checks it against its CRD's schema.
-func decodeFile(text string, schemas crd.Schemas) decodedFile {
+func decodeFile(data []byte, schemas crd.Schemas) decodedFile {
 	var d decodedFile
 	fail := func(format string, args ...any) { d.problems = append(d.problems, fmt.Sprintf(format, args...)) }
-	if strings.Contains(text, "creationTimestamp") || strings.Contains(text, "\nstatus:") {
+	if bytes.Contains(data, []byte("creationTimestamp")) || bytes.Contains(data, []byte("\nstatus:")) {
 		fail("has creationTimestamp or status: only the cluster writes them")
 	}
-	data := []byte(text)
 	var tm typeMetaFields
 	if err := yaml.Unmarshal(data, &tm); err != nil {
 		fail("not valid YAML: %v", err)

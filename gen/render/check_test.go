@@ -28,6 +28,12 @@ func TestCheckFindsMistakes(t *testing.T) {
 			wantError: `out/app.deployment.yaml (tmpl/deployment.yaml): decode Deployment: error unmarshaling JSON: while decoding JSON: json: unknown field "revisionHistoryLimt"`,
 		},
 		{
+			name: "repeated key",
+			file: "app.deployment.yaml", old: "  revisionHistoryLimit: 5\n", new: "  revisionHistoryLimit: 5\n  revisionHistoryLimit: 6\n",
+			wantError: `out/app.deployment.yaml (tmpl/deployment.yaml): decode Deployment: error converting YAML to JSON: yaml: unmarshal errors:` + "\n" +
+				`  line 16: key "revisionHistoryLimit" already set in map`,
+		},
+		{
 			name: "wrong type",
 			file: "app.deployment.yaml", old: "  replicas: 2\n", new: "  replicas: \"two\"\n",
 			wantError: `out/app.deployment.yaml (tmpl/deployment.yaml): decode Deployment: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal string into Go struct field DeploymentSpec.spec.replicas of type int32`,

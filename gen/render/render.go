@@ -77,11 +77,10 @@ func Render(s *site.Site) ([]File, error) {
 			errs[i] = fmt.Errorf("render %s with tmpl/%s: %w", o.file, o.tmpl, err)
 			return
 		}
-		// The buffer goes back to the pool; the file and the decoder get copies
-		// of the exact size (a buffer per file grew to several times that).
-		text := buf.String()
-		files[i] = File{Name: o.file, Data: []byte(text)}
-		decoded[i] = decodeFile(text, schemas)
+		// The buffer goes back to the pool; the file gets a copy of the exact
+		// size (a buffer per file grew to several times that).
+		files[i] = File{Name: o.file, Data: bytes.Clone(buf.Bytes())}
+		decoded[i] = decodeFile(files[i].Data, schemas)
 	})
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
