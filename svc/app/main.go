@@ -69,7 +69,6 @@ func run(ctx context.Context, log *slog.Logger) error {
 	return a.server(cfg.listen).Run(ctx)
 }
 
-
 // app is the wired app: what main serves and the tests reach into.
 type app struct {
 	db       *sql.DB
