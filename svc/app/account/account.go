@@ -10,8 +10,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 
 	"github.com/kin-social/kin/svc/internal/db"
 	"github.com/kin-social/kin/svc/internal/password"
@@ -197,7 +201,7 @@ func (s *Service) Authenticate(ctx context.Context, email, pw string) (User, err
 // at sign-in, or id 0 when there is none. The address is compared in its
 // canonical form only: al<U+200B>ice@ and ａlice@ are not alice@.
 func (s *Service) lookup(ctx context.Context, email string) (int64, string, error) {
-	if !utf8Valid(email) {
+	if !utf8.ValidString(email) {
 		return 0, "", errInvalidUTF8("email")
 	}
 	id, hash, err := credentialsByKey(ctx, s.querier(), CanonicalEmail(email))
@@ -357,7 +361,7 @@ func (s *Service) Recanonicalize(ctx context.Context, log *slog.Logger) (int, er
 			return fixed, err
 		}
 		for id, email := range batch {
-			stored := normNFC(trimSpace(email))
+			stored := norm.NFC.String(strings.TrimSpace(email))
 			err := setEmailKey(ctx, s.querier(), id, stored, CanonicalEmail(email))
 			if db.IsDuplicate(err) {
 				// Two old addresses that only NFC tells apart cannot

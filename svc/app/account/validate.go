@@ -253,7 +253,3 @@ func checkVisibility(s string) error {
 	}
 	return fieldErr("birthday_visibility", "choose public, friends or private")
 }
-
-func utf8Valid(s string) bool   { return utf8.ValidString(s) }
-func normNFC(s string) string   { return norm.NFC.String(s) }
-func trimSpace(s string) string { return strings.TrimSpace(s) }
