@@ -1,6 +1,7 @@
 // Command app serves Kin's JSON API under /api/v1/: accounts, sessions and
 // profiles (see API.md), and answers a listing server's liveness check at
-// /cgi-bin/system.cgi.
+// /cgi-bin/system.cgi. It is wiring only: each feature (account, ...) is a
+// package with its store, its rules and its routes.
 //
 // Configuration (environment): KIN_LISTEN (default :8080), KIN_DOMAIN,
 // KIN_DB_ADDR, KIN_DB_NAME, KIN_DB_USER, KIN_DB_PASSWORD, and
@@ -9,54 +10,124 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"log/slog"
+	"net/http"
+	"runtime"
+	"strings"
 	"time"
 
+	"github.com/kin-social/kin/svc/app/account"
+	"github.com/kin-social/kin/svc/app/captcha"
+	"github.com/kin-social/kin/svc/app/listing"
 	"github.com/kin-social/kin/svc/internal/config"
 	"github.com/kin-social/kin/svc/internal/db"
+	"github.com/kin-social/kin/svc/internal/password"
 	"github.com/kin-social/kin/svc/internal/server"
+	"github.com/kin-social/kin/svc/internal/session"
 )
 
 func main() { server.Main("app", run) }
 
-func run(ctx context.Context, log *slog.Logger) error {
-	env := config.FromEnv()
-	listen := env.Listen()
+// settings is the app's configuration.
+type settings struct {
+	listen     string
+	db         config.DB
+	captchaURL string
+}
+
+// configure reads all of the app's environment.
+func configure(env *config.Reader) (settings, error) {
+	s := settings{listen: env.Listen()}
 	env.Domain() // required of every service; the app has no use for it yet
-	dbc := env.DB()
-	captchaURL := env.Required("KIN_CAPTCHA_URL", "http://captcha:8080", config.HTTPURL)
+	s.db = env.DB()
+	s.captchaURL = env.Required("KIN_CAPTCHA_URL", "http://captcha:8080", config.HTTPURL)
 	if err := env.Err(); err != nil {
-		return fmt.Errorf("configuration: %w", err)
+		return settings{}, fmt.Errorf("configuration: %w", err)
 	}
-	conn, err := db.Open(ctx, dbc, log)
+	return s, nil
+}
+
+func run(ctx context.Context, log *slog.Logger) error {
+	cfg, err := configure(config.FromEnv())
+	if err != nil {
+		return err
+	}
+	conn, err := db.Open(ctx, cfg.db, log)
 	if err != nil {
 		return err
 	}
 	defer conn.Close()
-	a := newApp(conn, captchaURL, log)
-	go a.sweepSessions(ctx, time.Hour)
-	return a.server(listen).Run(ctx)
+	a := newApp(conn, cfg.captchaURL, log)
+	if n, err := a.accounts.Recanonicalize(ctx, log); err != nil {
+		return fmt.Errorf("canonicalize old addresses: %w", err)
+	} else if n > 0 {
+		log.Info("canonicalized old addresses", "count", n)
+	}
+	go a.sessions.Sweep(ctx, time.Hour, log)
+	return a.server(cfg.listen).Run(ctx)
 }
 
-// sweepSessions deletes expired sessions every interval until ctx ends.
-// Lookups already refuse and delete the expired sessions they meet; this
-// removes those never presented again. Every replica sweeping is harmless:
-// the DELETE is idempotent and cheap on the expires_at index.
-func (a *app) sweepSessions(ctx context.Context, interval time.Duration) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			n, err := a.sessions.DeleteExpired(ctx)
-			if err != nil {
-				a.log.Warn("sweep expired sessions", "err", err.Error())
-			} else if n > 0 {
-				a.log.Info("swept expired sessions", "count", n)
-			}
-		}
+// app is the wired app: what main serves and the tests reach into.
+type app struct {
+	db       *sql.DB
+	accounts *account.Service
+	guard    *account.Guard
+	sessions *session.Store
+	log      *slog.Logger
+}
+
+// newApp returns the app on db, asking the captcha service at captchaURL.
+// main and the tests build it the same way.
+func newApp(conn *sql.DB, captchaURL string, log *slog.Logger) *app {
+	sessions := session.NewStore(conn)
+	// Each hash holds 19 MiB and a core for tens of milliseconds: one per
+	// core keeps the CPU busy without queuing memory.
+	hasher := password.NewHasher(password.DefaultParams, runtime.GOMAXPROCS(0))
+	accounts := account.New(conn, hasher, sessions)
+	return &app{
+		db:       conn,
+		accounts: accounts,
+		guard:    account.NewGuard(accounts, captcha.New(captchaURL)),
+		sessions: sessions,
+		log:      log,
 	}
+}
+
+// server returns the platform server that serves the app on addr, with
+// /readyz pinging the database.
+func (a *app) server(addr string) *server.Server {
+	return &server.Server{Addr: addr, Handler: a.routes(), Ready: a.db.PingContext, Log: a.log}
+}
+
+// routes returns every feature's routes. Every path answers other methods
+// with a JSON 405, and unknown paths get a JSON 404. API routes give a
+// visitor without a sessid cookie an anonymous one.
+func (a *app) routes() http.Handler {
+	mux := http.NewServeMux()
+	route := func(method, path string, h http.Handler) {
+		if strings.HasPrefix(path, "/api/") {
+			h = session.Anonymous(h)
+		}
+		mux.Handle(method+" "+path, h)
+		mux.Handle(path, methodNotAllowed(method))
+	}
+	(&account.Routes{Accounts: a.accounts, Guard: a.guard, Sessions: a.sessions}).Add(route)
+	listing.Add(route)
+	mux.Handle("/", server.Handle(func(w http.ResponseWriter, r *http.Request) error {
+		return server.Errorf(http.StatusNotFound, "no such API path: see the API's documentation")
+	}))
+	return mux
+}
+
+func methodNotAllowed(method string) http.Handler {
+	allow := method
+	if method == http.MethodGet {
+		allow = "GET, HEAD"
+	}
+	return server.Handle(func(w http.ResponseWriter, r *http.Request) error {
+		w.Header().Set("Allow", allow)
+		return server.Errorf(http.StatusMethodNotAllowed, "use %s for %s", method, r.URL.Path)
+	})
 }

@@ -14,6 +14,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
+	"strings"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -292,4 +294,28 @@ func wantError(t testing.TB, what string, r response, status int, field string) 
 	if msg == "" || got != field {
 		t.Errorf("%s: body %s, want an error message and field %q", what, r.body, field)
 	}
+}
+
+// wantRetryMessage checks that a response has a Retry-After header and a
+// message that says the same number of seconds.
+func wantRetryMessage(t testing.TB, what string, r response) {
+	t.Helper()
+	secs, err := strconv.Atoi(r.header.Get("Retry-After"))
+	if err != nil || secs < 1 {
+		t.Errorf("%s: Retry-After %q, want a positive number of seconds", what, r.header.Get("Retry-After"))
+		return
+	}
+	unit := " seconds"
+	if secs == 1 {
+		unit = " second"
+	}
+	if msg, _ := r.json(t)["error"].(string); !strings.Contains(msg, " "+strconv.Itoa(secs)+unit) {
+		t.Errorf("%s: message %q does not say the Retry-After of %d%s", what, msg, secs, unit)
+	}
+}
+
+// loginWith signs in with a captcha answer.
+func (b *browser) loginWith(email, pw, captcha string) response {
+	b.t.Helper()
+	return b.do("POST", "/api/v1/login", map[string]string{"email": email, "password": pw, "captcha": captcha})
 }

@@ -9,19 +9,22 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
-	"github.com/go-sql-driver/mysql"
+	"golang.org/x/text/unicode/norm"
 
+	"github.com/kin-social/kin/svc/internal/db"
 	"github.com/kin-social/kin/svc/internal/password"
 	"github.com/kin-social/kin/svc/internal/session"
 )
 
 var (
-	// ErrEmailTaken means another account has the email address, in any
-	// letter case.
+	// ErrEmailTaken means another account has the email address: the
+	// same canonical form (see CanonicalEmail).
 	ErrEmailTaken = errors.New("an account with this email address exists already")
 	// ErrBadCredentials means the email or the password is wrong; which
 	// one is not said, so nobody can learn who has an account.
@@ -75,6 +78,7 @@ func (u User) ProfileFor(viewer int64) Profile {
 // Service keeps accounts in the database.
 type Service struct {
 	db       *sql.DB
+	q        db.Querier // a caller's transaction (WithTx), or nil
 	hasher   *password.Hasher
 	sessions *session.Store
 	now      func() time.Time
@@ -94,6 +98,33 @@ func New(db *sql.DB, hasher *password.Hasher, sessions *session.Store) *Service 
 	return s
 }
 
+// WithTx returns a Service whose operations run in the caller's
+// transaction q (as db.InTx passes one), so that an account's change
+// commits or rolls back together with the caller's.
+func (s *Service) WithTx(q db.Querier) *Service {
+	c := *s
+	c.q = q
+	c.sessions = s.sessions.WithTx(q)
+	return &c
+}
+
+// querier returns what single statements run on.
+func (s *Service) querier() db.Querier {
+	if s.q != nil {
+		return s.q
+	}
+	return s.db
+}
+
+// inTx runs f in the caller's transaction if there is one, else in a new
+// one (retried on deadlock).
+func (s *Service) inTx(ctx context.Context, f func(q db.Querier) error) error {
+	if s.q != nil {
+		return f(s.q)
+	}
+	return db.InTx(ctx, s.db, f)
+}
+
 // Registration is what a person enters to open an account.
 type Registration struct {
 	Email       string
@@ -105,80 +136,96 @@ type Registration struct {
 // as a *FieldError. Register calls it too; the HTTP handler calls it first
 // so a mistyped form does not use up the captcha.
 func (r *Registration) Check() error {
-	var err error
-	if r.Email, err = normalizeEmail(r.Email); err != nil {
-		return err
+	_, err := r.check()
+	return err
+}
+
+// check is Check returning the address's canonical key too.
+func (r *Registration) check() (key string, err error) {
+	if r.Email, key, err = normalizeEmail(r.Email); err != nil {
+		return "", err
 	}
 	if err := checkPassword("password", r.Password); err != nil {
-		return err
+		return "", err
 	}
 	if r.DisplayName, err = normalizeDisplayName(r.DisplayName); err != nil {
-		return err
+		return "", err
 	}
-	return nil
+	return key, nil
 }
 
 // Register opens an account with one INSERT, so a failure leaves nothing
-// behind. It returns ErrEmailTaken when the address is in use.
+// behind. It returns ErrEmailTaken when the address is in use. It checks
+// no captcha and no limit: the web API does that (Guard.Register), and
+// other callers (seeding demo accounts) need neither.
 func (s *Service) Register(ctx context.Context, r Registration) (User, error) {
-	if err := r.Check(); err != nil {
+	key, err := r.check()
+	if err != nil {
 		return User{}, err
 	}
 	hash, err := s.hasher.Hash(ctx, r.Password)
 	if err != nil {
 		return User{}, fmt.Errorf("register: %w", err)
 	}
-	now := s.time()
-	res, err := s.db.ExecContext(ctx, `INSERT INTO users
-		(email, password_hash, display_name, headline, about, city, birthday, birthday_visibility, created_at, updated_at)
-		VALUES (?, ?, ?, '', '', '', NULL, ?, ?, ?)`,
-		r.Email, hash, r.DisplayName, Private, now, now)
-	if isDuplicate(err) {
+	row := userRow{Email: r.Email, EmailKey: key, PasswordHash: hash, DisplayName: r.DisplayName,
+		BirthdayVisibility: Private, CreatedAt: s.time()}
+	row.ID, err = insertUser(ctx, s.querier(), row)
+	if db.IsDuplicate(err) {
 		return User{}, ErrEmailTaken
 	}
 	if err != nil {
-		return User{}, fmt.Errorf("register: %w", err)
+		return User{}, fmt.Errorf("register %s: %w", r.Email, err)
 	}
-	id, err := res.LastInsertId()
-	if err != nil {
-		return User{}, fmt.Errorf("register: %w", err)
-	}
-	return User{
-		ID:                 id,
-		Email:              r.Email,
-		DisplayName:        r.DisplayName,
-		BirthdayVisibility: Private,
-		CreatedAt:          formatTime(now),
-	}, nil
+	return userFromRow(row), nil
 }
 
 // Authenticate returns the user with the email and password, or
 // ErrBadCredentials. It upgrades the stored hash when the hashing
-// parameters have been raised since it was made.
+// parameters have been raised since it was made. It counts no failure:
+// the web API's Guard.SignIn does.
 func (s *Service) Authenticate(ctx context.Context, email, pw string) (User, error) {
-	email = strings.TrimSpace(email)
-	var (
-		id   int64
-		hash string
-	)
-	err := s.db.QueryRowContext(ctx, "SELECT id, password_hash FROM users WHERE email = ?", email).Scan(&id, &hash)
-	if errors.Is(err, sql.ErrNoRows) {
-		decoy, err := s.decoy()
-		if err != nil {
-			return User{}, fmt.Errorf("sign in: %w", err)
-		}
-		if _, err := s.hasher.Verify(ctx, pw, decoy); err != nil {
-			return User{}, fmt.Errorf("sign in: %w", err)
-		}
-		return User{}, ErrBadCredentials
-	}
+	id, hash, err := s.lookup(ctx, email)
 	if err != nil {
-		return User{}, fmt.Errorf("sign in: %w", err)
+		return User{}, err
+	}
+	if id == 0 {
+		return User{}, s.fail(ctx, pw)
 	}
 	if err := s.verify(ctx, id, pw, hash); err != nil {
 		return User{}, err
 	}
 	return s.Get(ctx, id)
+}
+
+// lookup returns the id and hash of the account of an address as typed
+// at sign-in, or id 0 when there is none. The address is compared in its
+// canonical form only: al<U+200B>ice@ and ａlice@ are not alice@.
+func (s *Service) lookup(ctx context.Context, email string) (int64, string, error) {
+	if !utf8.ValidString(email) {
+		return 0, "", errInvalidUTF8("email")
+	}
+	id, hash, err := credentialsByKey(ctx, s.querier(), CanonicalEmail(email))
+	if errors.Is(err, ErrNotFound) {
+		return 0, "", nil
+	}
+	if err != nil {
+		return 0, "", fmt.Errorf("sign in: %w", err)
+	}
+	return id, hash, nil
+}
+
+// fail verifies pw against the decoy hash, so that a sign-in of an
+// unknown address takes as long as one of a known address, and returns
+// ErrBadCredentials.
+func (s *Service) fail(ctx context.Context, pw string) error {
+	decoy, err := s.decoy()
+	if err != nil {
+		return fmt.Errorf("sign in: %w", err)
+	}
+	if _, err := s.hasher.Verify(ctx, pw, decoy); err != nil {
+		return fmt.Errorf("sign in: %w", err)
+	}
+	return ErrBadCredentials
 }
 
 // verify checks pw against the user's hash and rehashes it when due.
@@ -196,7 +243,7 @@ func (s *Service) verify(ctx context.Context, id int64, pw, hash string) error {
 			return fmt.Errorf("rehash password of user %d: %w", id, err)
 		}
 		// Only if nobody changed the password meanwhile.
-		if _, err := s.db.ExecContext(ctx, "UPDATE users SET password_hash = ? WHERE id = ? AND password_hash = ?", newHash, id, hash); err != nil {
+		if _, err := replaceHash(ctx, s.querier(), id, hash, newHash, s.time()); err != nil {
 			return fmt.Errorf("rehash password of user %d: %w", id, err)
 		}
 	}
@@ -207,21 +254,20 @@ func (s *Service) verify(ctx context.Context, id int64, pw, hash string) error {
 // one (ErrBadCredentials when wrong), and ends every other session of the
 // user (all but the one of keepToken) in the same transaction.
 func (s *Service) ChangePassword(ctx context.Context, id int64, keepToken, current, newPassword string) error {
+	if err := checkUTF8("current_password", current); err != nil {
+		return err
+	}
 	if current == "" {
 		return fieldErr("current_password", "enter your current password")
 	}
 	if err := checkPassword("new_password", newPassword); err != nil {
 		return err
 	}
-	var hash string
-	err := s.db.QueryRowContext(ctx, "SELECT password_hash FROM users WHERE id = ?", id).Scan(&hash)
-	if errors.Is(err, sql.ErrNoRows) {
-		return ErrNotFound
-	}
+	row, err := userByID(ctx, s.querier(), id)
 	if err != nil {
-		return fmt.Errorf("change password of user %d: %w", id, err)
+		return err
 	}
-	ok, err := s.hasher.Verify(ctx, current, hash)
+	ok, err := s.hasher.Verify(ctx, current, row.PasswordHash)
 	if err != nil {
 		return fmt.Errorf("change password of user %d: %w", id, err)
 	}
@@ -232,28 +278,21 @@ func (s *Service) ChangePassword(ctx context.Context, id int64, keepToken, curre
 	if err != nil {
 		return fmt.Errorf("change password of user %d: %w", id, err)
 	}
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("change password of user %d: %w", id, err)
-	}
-	defer tx.Rollback()
-	res, err := tx.ExecContext(ctx, "UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ? AND password_hash = ?",
-		newHash, s.time(), id, hash)
-	if err != nil {
-		return fmt.Errorf("change password of user %d: %w", id, err)
-	}
-	if n, err := res.RowsAffected(); err != nil || n != 1 {
-		// The password changed since we verified it: the caller's current
-		// password is no longer current.
-		return ErrBadCredentials
-	}
-	if _, err := s.sessions.WithTx(tx).DeleteOthers(ctx, id, keepToken); err != nil {
-		return fmt.Errorf("change password of user %d: %w", id, err)
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("change password of user %d: %w", id, err)
-	}
-	return nil
+	return s.inTx(ctx, func(q db.Querier) error {
+		changed, err := replaceHash(ctx, q, id, row.PasswordHash, newHash, s.time())
+		if err != nil {
+			return err
+		}
+		if !changed {
+			// The password changed since we verified it: the caller's
+			// current password is no longer current.
+			return ErrBadCredentials
+		}
+		if _, err := s.sessions.WithTx(q).DeleteOthers(ctx, id, keepToken); err != nil {
+			return fmt.Errorf("change password of user %d: %w", id, err)
+		}
+		return nil
+	})
 }
 
 // ProfileUpdate is the whole profile form.
@@ -294,44 +333,73 @@ func (s *Service) UpdateProfile(ctx context.Context, id int64, p ProfileUpdate) 
 	if birthday != nil {
 		bday = birthday.Format(time.DateOnly)
 	}
-	if _, err := s.db.ExecContext(ctx, `UPDATE users SET display_name = ?, headline = ?, about = ?, city = ?,
-		birthday = ?, birthday_visibility = ?, updated_at = ? WHERE id = ?`,
-		p.DisplayName, p.Headline, p.About, p.City, bday, p.BirthdayVisibility, now, id); err != nil {
-		return User{}, fmt.Errorf("update profile of user %d: %w", id, err)
+	if err := updateProfile(ctx, s.querier(), id, p, bday, now); err != nil {
+		return User{}, err
 	}
 	return s.Get(ctx, id)
 }
 
 // Get returns the user with the id, or ErrNotFound.
 func (s *Service) Get(ctx context.Context, id int64) (User, error) {
-	var (
-		u        User
-		birthday sql.NullTime
-		created  time.Time
-	)
-	err := s.db.QueryRowContext(ctx, `SELECT id, email, display_name, headline, about, city, birthday,
-		birthday_visibility, created_at FROM users WHERE id = ?`, id).
-		Scan(&u.ID, &u.Email, &u.DisplayName, &u.Headline, &u.About, &u.City, &birthday, &u.BirthdayVisibility, &created)
-	if errors.Is(err, sql.ErrNoRows) {
-		return User{}, ErrNotFound
-	}
+	row, err := userByID(ctx, s.querier(), id)
 	if err != nil {
-		return User{}, fmt.Errorf("load user %d: %w", id, err)
+		return User{}, err
 	}
-	if birthday.Valid {
-		u.Birthday = birthday.Time.Format(time.DateOnly)
+	return userFromRow(row), nil
+}
+
+// Recanonicalize finishes what migration 0004 could not do in SQL: it
+// recomputes, in Go, the canonical key (NFC, Unicode lower case) of every
+// address the migration marked, and stores the address itself in NFC.
+// Every replica runs it at start; running it twice, or at once, is
+// harmless. It returns how many addresses it fixed.
+func (s *Service) Recanonicalize(ctx context.Context, log *slog.Logger) (int, error) {
+	fixed := 0
+	for {
+		batch, err := legacyEmails(ctx, s.querier(), 500)
+		if err != nil || len(batch) == 0 {
+			return fixed, err
+		}
+		for id, email := range batch {
+			stored := norm.NFC.String(strings.TrimSpace(email))
+			err := setEmailKey(ctx, s.querier(), id, stored, CanonicalEmail(email))
+			if db.IsDuplicate(err) {
+				// Two old addresses that only NFC tells apart cannot
+				// exist under the old key; if they do, leave it to a
+				// person, and do not loop on it.
+				if log != nil {
+					log.Error("two accounts share a canonical address: merge or rename one by hand", "user", id)
+				}
+				if _, err := s.querier().ExecContext(ctx, "UPDATE users SET email_legacy = 2 WHERE id = ?", id); err != nil {
+					return fixed, fmt.Errorf("canonicalize address of user %d: %w", id, err)
+				}
+				continue
+			}
+			if err != nil {
+				return fixed, err
+			}
+			fixed++
+		}
 	}
-	u.CreatedAt = formatTime(created)
-	return u, nil
+}
+
+func userFromRow(r userRow) User {
+	u := User{
+		ID:                 r.ID,
+		Email:              r.Email,
+		DisplayName:        r.DisplayName,
+		Headline:           r.Headline,
+		About:              r.About,
+		City:               r.City,
+		BirthdayVisibility: r.BirthdayVisibility,
+		CreatedAt:          formatTime(r.CreatedAt),
+	}
+	if r.Birthday.Valid {
+		u.Birthday = r.Birthday.Time.Format(time.DateOnly)
+	}
+	return u
 }
 
 func (s *Service) time() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
 
 func formatTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
-
-// isDuplicate reports whether err is MySQL's ER_DUP_ENTRY, a unique key
-// refusing a row.
-func isDuplicate(err error) bool {
-	var me *mysql.MySQLError
-	return errors.As(err, &me) && me.Number == 1062
-}

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kin-social/kin/svc/internal/db"
 	"github.com/kin-social/kin/svc/internal/dbtest"
 	"github.com/kin-social/kin/svc/internal/password"
 	"github.com/kin-social/kin/svc/internal/session"
@@ -291,5 +292,121 @@ func TestProfileFor(t *testing.T) {
 		if got := u.ProfileFor(tt.viewer).Birthday; got != tt.want {
 			t.Errorf("%s birthday seen by %d = %q, want %q", tt.vis, tt.viewer, got, tt.want)
 		}
+	}
+}
+
+func TestNamesAndText(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		ok   bool
+	}{
+		{"\u200b", false},
+		{"Alice A\u200b", false},
+		{"\ufeffBob", false},
+		{"Bob \u202egnp.exe", false},
+		{"Bob\u2066x", false},
+		{"Bob\u200e", false},
+		{"Bob\u061c", false},
+		{"Al\u00adice", false},
+		{"Al\u2060ice", false},
+		{"\u3164", false},
+		{"\u2800", false},
+		{"A\u200dB", false}, // a joiner between letters
+		{"\u200d👩", false},
+		{"a" + strings.Repeat("\u0301", 79), false},
+		{"a\u0301\u0302\u0303\u0304", false},
+		{"a\u0301\u0302\u0303", true},
+		{"Bob\xff\xfe", false},
+		{"\xed\xa0\x80", false}, // a lone surrogate, as CESU-8
+		{"Анна", true},
+		{"محمد علي", true},
+		{"王小明", true},
+		{"हिन्दी", true},
+		{"ქართული", true},
+		{"👩‍👩‍👧", true},
+		{"🏳️‍🌈 Pride", true},
+		{"👍🏽‍👩", true},
+		{"❤️", true},
+	} {
+		_, err := normalizeDisplayName(tt.name)
+		if got := field(err); (got == "") != tt.ok || (!tt.ok && got != "display_name") {
+			t.Errorf("display name %+q: %v, want ok=%v", tt.name, err, tt.ok)
+		}
+	}
+	bad := "Bob\xff\xfe"
+	for _, tt := range []struct {
+		field string
+		err   error
+	}{
+		{"email", (&Registration{Email: "a\xff@example.org", Password: "long enough", DisplayName: "A"}).Check()},
+		{"password", (&Registration{Email: "a@example.org", Password: "long enough" + bad, DisplayName: "A"}).Check()},
+		{"headline", checkText("headline", bad, MaxHeadline, false)},
+		{"about", checkText("about", bad, MaxAbout, true)},
+		{"birthday", func() error { _, err := parseBirthday(bad, time.Now()); return err }()},
+		{"birthday_visibility", checkVisibility(bad)},
+	} {
+		if got := field(tt.err); got != tt.field {
+			t.Errorf("invalid UTF-8 in %s: %v", tt.field, tt.err)
+		}
+	}
+	s := newService(t)
+	if _, err := s.Authenticate(context.Background(), "a\xff@example.org", "x"); field(err) != "email" {
+		t.Errorf("Authenticate with invalid UTF-8: %v, want an email field error", err)
+	}
+}
+
+func TestCanonicalEmail(t *testing.T) {
+	for in, want := range map[string]string{
+		" Ann@Example.ORG\t":      "ann@example.org",
+		"JOSÉ@example.org":        "josé@example.org",
+		"jose\u0301@example.org":  "josé@example.org",
+		"JOSE\u0301@EXAMPLE.ORG":  "josé@example.org",
+		"al\u200bice@example.org": "al\u200bice@example.org", // kept, so it matches nobody
+	} {
+		if got := CanonicalEmail(in); got != want {
+			t.Errorf("CanonicalEmail(%+q) = %+q, want %+q", in, got, want)
+		}
+	}
+}
+
+// Account operations join a caller's transaction: rolled back with it.
+func TestWithTx(t *testing.T) {
+	s := newService(t)
+	ctx := context.Background()
+	boom := errors.New("boom")
+	err := db.InTx(ctx, s.db, func(q db.Querier) error {
+		if _, err := s.WithTx(q).Register(ctx, Registration{Email: "tx@example.org", Password: "long enough", DisplayName: "Tx"}); err != nil {
+			return err
+		}
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatal(err)
+	}
+	if _, err := s.Register(ctx, Registration{Email: "tx@example.org", Password: "long enough", DisplayName: "Tx"}); err != nil {
+		t.Errorf("the rolled-back registration left the address taken: %v", err)
+	}
+}
+
+// Rows the migration could not canonicalize in SQL are finished in Go.
+func TestRecanonicalize(t *testing.T) {
+	s := newService(t)
+	ctx := context.Background()
+	if _, err := s.db.Exec(`INSERT INTO users (email, email_key, email_legacy, password_hash, display_name, about, created_at, updated_at)
+		VALUES (?, ?, 1, 'x', 'n', '', NOW(6), NOW(6))`, "Jose\u0301@Example.org", "jose\u0301@example.org"); err != nil {
+		t.Fatal(err)
+	}
+	n, err := s.Recanonicalize(ctx, nil)
+	if err != nil || n != 1 {
+		t.Fatalf("Recanonicalize = %d, %v; want 1", n, err)
+	}
+	var email, key string
+	var legacy int
+	s.db.QueryRow("SELECT email, email_key, email_legacy FROM users").Scan(&email, &key, &legacy)
+	if email != "José@Example.org" || key != "josé@example.org" || legacy != 0 {
+		t.Errorf("after Recanonicalize: %+q %+q %d", email, key, legacy)
+	}
+	if n, err := s.Recanonicalize(ctx, nil); err != nil || n != 0 {
+		t.Errorf("second Recanonicalize = %d, %v; want 0", n, err)
 	}
 }

@@ -1,6 +1,9 @@
 // Package db opens the site's MySQL (or MariaDB) database the same way in
-// every service: portable connection settings, pool limits, and retries
-// while the database is still starting.
+// every service (portable connection settings, pool limits, and retries
+// while the database is still starting), and gives every feature what it
+// needs on it: a Querier that stores write on so they can join a caller's
+// transaction, InTx, which retries a transaction that deadlocked,
+// IsDuplicate, and signed keyset cursors for lists.
 package db
 
 import (

@@ -71,6 +71,18 @@ func setup() {
 // as processes).
 func Config(t testing.TB) config.DB {
 	t.Helper()
+	return create(t, true)
+}
+
+// EmptyConfig is Config without the migrations, for tests of migrating
+// rows written under an older schema.
+func EmptyConfig(t testing.TB) config.DB {
+	t.Helper()
+	return create(t, false)
+}
+
+func create(t testing.TB, migrate bool) config.DB {
+	t.Helper()
 	once.Do(setup)
 	if initErr != nil {
 		if os.Getenv("KIN_REQUIRE_DB") == "1" {
@@ -105,6 +117,9 @@ func Config(t testing.TB) config.DB {
 			t.Errorf("drop test database %s: %v", c.Name, err)
 		}
 	})
+	if !migrate {
+		return c
+	}
 	conn, err := db.Open(ctx, c, nil)
 	if err != nil {
 		t.Fatalf("connect to test database: %v", err)

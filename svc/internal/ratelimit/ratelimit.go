@@ -1,9 +1,15 @@
 // Package ratelimit limits how often a key (a client address, an account)
 // may act, with a token bucket per key and a bounded number of keys so a
 // flood of distinct keys cannot exhaust memory.
+//
+// A limit is checked and charged in one step (Allow), so concurrent
+// requests cannot all pass a check before any of them is charged; an
+// action that turns out not to count is refunded afterwards (Refund).
 package ratelimit
 
 import (
+	"cmp"
+	"slices"
 	"sync"
 	"time"
 )
@@ -53,19 +59,15 @@ func (l *Limiter) Allow(key string) (ok bool, retryAfter time.Duration) {
 	return false, time.Duration((1 - b.tokens) / l.rate * float64(time.Second))
 }
 
-// Blocked reports whether key has no token left, without taking one: for
-// limits charged only on failure, such as failed sign-ins.
-func (l *Limiter) Blocked(key string) (blocked bool, retryAfter time.Duration) {
+// Refund gives back one token taken by Allow, as when the action it
+// paid for turned out not to count (a sign-in that succeeded). The bucket
+// never holds more than its burst.
+func (l *Limiter) Refund(key string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if _, ok := l.buckets[key]; !ok {
-		return false, 0
+	if b, ok := l.buckets[key]; ok {
+		b.tokens = min(b.tokens+1, l.burst)
 	}
-	b := l.refill(key, l.now())
-	if b.tokens >= 1 {
-		return false, 0
-	}
-	return true, time.Duration((1 - b.tokens) / l.rate * float64(time.Second))
 }
 
 // Reset forgets key, as after a successful sign-in.
@@ -93,9 +95,13 @@ func (l *Limiter) refill(key string, now time.Time) *bucket {
 	return b
 }
 
-// sweep drops the buckets that have refilled, which carry no state; if
-// every key is still limited it drops them all rather than grow, trading a
-// brief lapse of limiting for bounded memory under a flood of keys.
+// sweep makes room for a new key. It drops the buckets that have
+// refilled, which carry no state. If every key is still limited, it drops
+// the tenth of them closest to full: they hold the least of what the
+// limiter knows, and the keys it is holding back (those nearest empty) stay
+// held back. A flood of new keys therefore costs a few old keys some of
+// their wait at worst, never every lock at once. Refusing new keys instead
+// would let the flood shut out every newcomer.
 func (l *Limiter) sweep(now time.Time) {
 	full := time.Duration(l.burst / l.rate * float64(time.Second))
 	for k, b := range l.buckets {
@@ -103,8 +109,20 @@ func (l *Limiter) sweep(now time.Time) {
 			delete(l.buckets, k)
 		}
 	}
-	if len(l.buckets) >= l.maxKeys {
-		clear(l.buckets)
+	if len(l.buckets) < l.maxKeys {
+		return
+	}
+	type entry struct {
+		key    string
+		tokens float64
+	}
+	all := make([]entry, 0, len(l.buckets))
+	for k, b := range l.buckets {
+		all = append(all, entry{k, min(b.tokens+now.Sub(b.last).Seconds()*l.rate, l.burst)})
+	}
+	slices.SortFunc(all, func(a, b entry) int { return cmp.Compare(b.tokens, a.tokens) })
+	for _, e := range all[:max(1, len(all)/10)] {
+		delete(l.buckets, e.key)
 	}
 }
 

@@ -26,6 +26,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kin-social/kin/svc/internal/db"
 	"github.com/kin-social/kin/svc/internal/server"
 )
 
@@ -77,23 +78,18 @@ type Session struct {
 // Store keeps signed-in sessions in the sessions table. Its methods are
 // safe for concurrent use.
 type Store struct {
-	db  querier
+	db  db.Querier
 	now func() time.Time
-}
-
-// querier is what Store needs of a *sql.DB or a *sql.Tx.
-type querier interface {
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
 // NewStore returns a Store on db, which must hold the sessions table.
 func NewStore(db *sql.DB) *Store { return &Store{db: db, now: time.Now} }
 
-// WithTx returns a Store that works inside the transaction tx, so a change
-// of sessions commits or rolls back with the caller's other changes (a new
-// password and the end of the other sessions, together).
-func (s *Store) WithTx(tx *sql.Tx) *Store { return &Store{db: tx, now: s.now} }
+// WithTx returns a Store that works on q, a caller's transaction (as
+// db.InTx passes one), so a change of sessions commits or rolls back with
+// the caller's other changes (a new password and the end of the other
+// sessions, together).
+func (s *Store) WithTx(q db.Querier) *Store { return &Store{db: q, now: s.now} }
 
 // SetClock replaces the clock, for tests of expiry.
 func (s *Store) SetClock(now func() time.Time) { s.now = now }
@@ -289,4 +285,27 @@ func setCookie(w http.ResponseWriter, r *http.Request, tok string, maxAge int) {
 	http.SetCookie(w, c)
 	// The response is personal: shared caches must not keep it.
 	h.Set("Cache-Control", "no-store")
+}
+
+// Sweep deletes expired sessions every interval until ctx ends. Lookups
+// already refuse and delete the expired sessions they meet; this removes
+// those never presented again. Every replica sweeping is harmless: the
+// DELETE is idempotent and cheap on the expires_at index.
+func (s *Store) Sweep(ctx context.Context, interval time.Duration, log *slog.Logger) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			n, err := s.DeleteExpired(ctx)
+			switch {
+			case err != nil && ctx.Err() == nil:
+				log.Warn("sweep expired sessions", "err", err.Error())
+			case n > 0:
+				log.Info("swept expired sessions", "count", n)
+			}
+		}
+	}
 }

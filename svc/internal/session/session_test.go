@@ -21,8 +21,8 @@ func TestMain(m *testing.M) { dbtest.Main(m) }
 
 func newUser(t *testing.T, db *sql.DB, email string) int64 {
 	t.Helper()
-	res, err := db.Exec(`INSERT INTO users (email, password_hash, display_name, about, created_at, updated_at)
-		VALUES (?, 'x', 'Test', '', UTC_TIMESTAMP(6), UTC_TIMESTAMP(6))`, email)
+	res, err := db.Exec(`INSERT INTO users (email, email_key, password_hash, display_name, about, created_at, updated_at)
+		VALUES (?, ?, 'x', 'Test', '', UTC_TIMESTAMP(6), UTC_TIMESTAMP(6))`, email, email)
 	if err != nil {
 		t.Fatal(err)
 	}
