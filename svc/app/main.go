@@ -101,33 +101,50 @@ func (a *app) server(addr string) *server.Server {
 	return &server.Server{Addr: addr, Handler: a.routes(), Ready: a.db.PingContext, Log: a.log}
 }
 
-// routes returns every feature's routes. Every path answers other methods
-// with a JSON 405, and unknown paths get a JSON 404. API routes give a
-// visitor without a sessid cookie an anonymous one.
+// routes returns every feature's routes. A path answers the methods no
+// feature serves on it with a JSON 405 naming the ones it does, and unknown
+// paths get a JSON 404. API routes give a visitor without a sessid cookie
+// an anonymous one.
 func (a *app) routes() http.Handler {
 	mux := http.NewServeMux()
+	// Several features may serve one path with different methods (GET and
+	// PUT of one resource), so the 405 of a path is added once, at the end.
+	var paths []string
+	methods := make(map[string][]string)
 	route := func(method, path string, h http.Handler) {
 		if strings.HasPrefix(path, "/api/") {
 			h = session.Anonymous(h)
 		}
 		mux.Handle(method+" "+path, h)
-		mux.Handle(path, methodNotAllowed(method))
+		if methods[path] == nil {
+			paths = append(paths, path)
+		}
+		methods[path] = append(methods[path], method)
 	}
 	(&account.Routes{Accounts: a.accounts, Guard: a.guard, Sessions: a.sessions}).Add(route)
 	listing.Add(route)
+	for _, p := range paths {
+		mux.Handle(p, methodNotAllowed(methods[p]))
+	}
 	mux.Handle("/", server.Handle(func(w http.ResponseWriter, r *http.Request) error {
 		return server.Errorf(http.StatusNotFound, "no such API path: see the API's documentation")
 	}))
 	return mux
 }
 
-func methodNotAllowed(method string) http.Handler {
-	allow := method
-	if method == http.MethodGet {
-		allow = "GET, HEAD"
+// methodNotAllowed answers a request whose method the path does not serve,
+// naming in Allow (and the message) the methods it does.
+func methodNotAllowed(methods []string) http.Handler {
+	var allow []string
+	for _, m := range methods {
+		allow = append(allow, m)
+		if m == http.MethodGet {
+			allow = append(allow, http.MethodHead) // ServeMux serves HEAD with GET
+		}
 	}
+	list := strings.Join(allow, ", ")
 	return server.Handle(func(w http.ResponseWriter, r *http.Request) error {
-		w.Header().Set("Allow", allow)
-		return server.Errorf(http.StatusMethodNotAllowed, "use %s for %s", method, r.URL.Path)
+		w.Header().Set("Allow", list)
+		return server.Errorf(http.StatusMethodNotAllowed, "use %s for %s", strings.Join(methods, " or "), r.URL.Path)
 	})
 }
