@@ -12,6 +12,7 @@ package audio
 
 import (
 	"compress/gzip"
+	crand "crypto/rand"
 	"embed"
 	"encoding/binary"
 	"fmt"
@@ -113,16 +114,24 @@ func AppendWAV(dst []byte, digits []byte) ([]byte, error) {
 	if err != nil {
 		return dst, err
 	}
-	return appendWAV(dst, mix(v, digits)), nil
+	var seed [32]byte
+	crand.Read(seed[:])
+	m := mixer{rng: rand.New(rand.NewChaCha8(seed))}
+	return appendWAV(dst, m.mix(v, digits)), nil
 }
 
+// A mixer makes one clip. Its generator is its own, seeded from
+// crypto/rand, so that concurrent clips do not contend for the global
+// one and no clip's noise can be predicted from another's.
+type mixer struct{ rng *rand.Rand }
+
 // between returns a uniformly random float in [lo, hi).
-func between(lo, hi float64) float64 { return lo + (hi-lo)*rand.Float64() }
+func (m *mixer) between(lo, hi float64) float64 { return lo + (hi-lo)*m.rng.Float64() }
 
 func seconds(s float64) int { return int(s * SampleRate) }
 
 // mix lays out the digits with random pauses and speeds and adds noise.
-func mix(v [10][]float32, digits []byte) []float32 {
+func (m *mixer) mix(v [10][]float32, digits []byte) []float32 {
 	type placed struct {
 		clip  []float32
 		at    int
@@ -130,16 +139,16 @@ func mix(v [10][]float32, digits []byte) []float32 {
 		gain  float32
 	}
 	words := make([]placed, len(digits))
-	pos := seconds(between(leadMin, leadMax))
+	pos := seconds(m.between(leadMin, leadMax))
 	for i, d := range digits {
 		if i > 0 {
-			pos += seconds(between(gapMin, gapMax))
+			pos += seconds(m.between(gapMin, gapMax))
 		}
-		w := placed{clip: v[d], at: pos, speed: between(speedMin, speedMax), gain: float32(between(0.7, 1))}
+		w := placed{clip: v[d], at: pos, speed: m.between(speedMin, speedMax), gain: float32(m.between(0.7, 1))}
 		words[i] = w
 		pos += int(float64(len(w.clip)) / w.speed)
 	}
-	out := make([]float32, pos+seconds(between(tailMin, tailMax)))
+	out := make([]float32, pos+seconds(m.between(tailMin, tailMax)))
 	for _, w := range words {
 		resample(out[w.at:], w.clip, w.speed, w.gain, false)
 	}
@@ -148,24 +157,29 @@ func mix(v [10][]float32, digits []byte) []float32 {
 	// sounds like speech, so a program cannot tell words from noise by
 	// its loudness or spectrum alone, while a listener hears it as
 	// background.
-	for range 3 + rand.IntN(3) {
-		clip := v[rand.IntN(10)]
-		speed := between(0.8, 1.25)
-		at := rand.IntN(max(1, len(out)-len(clip)/2))
-		resample(out[at:], clip, speed, float32(between(0.1, 0.2)), true)
+	for range 3 + m.rng.IntN(3) {
+		clip := v[m.rng.IntN(10)]
+		speed := m.between(0.8, 1.25)
+		at := m.rng.IntN(max(1, len(out)-len(clip)/2))
+		resample(out[at:], clip, speed, float32(m.between(0.1, 0.2)), true)
 	}
 
 	// Hiss: white noise through a one-pole low-pass filter, so that it
 	// is softer than plain white noise, with a slowly wandering loudness.
-	level := between(0.05, 0.09)
-	alpha := float32(between(0.3, 0.6))
-	wobble := 2 * math.Pi * between(0.3, 1.2) / SampleRate
-	phase := between(0, 2*math.Pi)
+	level := m.between(0.05, 0.09)
+	alpha := float32(m.between(0.3, 0.6))
+	wobble := 2 * math.Pi * m.between(0.3, 1.2) / SampleRate
+	phase := m.between(0, 2*math.Pi)
 	var lp float32
-	for i := range out {
-		lp += alpha * (float32(rand.NormFloat64()) - lp)
-		amp := level * (1 + 0.4*math.Sin(float64(i)*wobble+phase))
-		out[i] += lp * float32(amp)
+	const block = 64 // the loudness changes slowly: set it per block
+	for b := 0; b < len(out); b += block {
+		amp := float32(level * (1 + 0.4*math.Sin(float64(b)*wobble+phase)))
+		for i := b; i < min(b+block, len(out)); i++ {
+			// Uniform noise in [-1.7, 1.7) has about a normal's power.
+			white := float32(m.rng.Uint32())/(1<<32)*3.4 - 1.7
+			lp += alpha * (white - lp)
+			out[i] += lp * amp
+		}
 	}
 	return out
 }
