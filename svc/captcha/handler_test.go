@@ -3,6 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -18,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kin-social/kin/svc/captcha/audio"
 	"github.com/kin-social/kin/svc/captcha/picture"
 	"github.com/kin-social/kin/svc/captcha/store"
 )
@@ -69,15 +73,33 @@ type response struct {
 	body   []byte
 }
 
-// get requests path with the session cookie sess ("" for none).
+// token returns the well-formed session token of the visitor called
+// name, as the app would have issued it.
+func token(name string) string {
+	h := sha256.Sum256([]byte(name))
+	return base64.RawURLEncoding.EncodeToString(h[:])
+}
+
+// get requests path with the session cookie of the visitor sess ("" for
+// none).
 func (f *fixture) get(path, sess string) response {
+	f.t.Helper()
+	cookie := ""
+	if sess != "" {
+		cookie = "sessid=" + token(sess)
+	}
+	return f.getCookie(path, cookie)
+}
+
+// getCookie requests path with the Cookie header cookie ("" for none).
+func (f *fixture) getCookie(path, cookie string) response {
 	f.t.Helper()
 	req, err := http.NewRequest(http.MethodGet, f.url+path, nil)
 	if err != nil {
 		f.t.Fatal(err)
 	}
-	if sess != "" {
-		req.AddCookie(&http.Cookie{Name: "sessid", Value: sess})
+	if cookie != "" {
+		req.Header.Set("Cookie", cookie)
 	}
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -104,7 +126,7 @@ func (f *fixture) newCaptcha(sess string) (id, solution string) {
 	if err := json.Unmarshal(res.body, &body); err != nil || body.CaptchaID == "" {
 		f.t.Fatalf("getnew body %s: %v", res.body, err)
 	}
-	c, err := f.store.Get(body.CaptchaID)
+	c, err := f.store.Get(token(sess), body.CaptchaID)
 	if err != nil {
 		f.t.Fatalf("store has no captcha %s: %v", body.CaptchaID, err)
 	}
@@ -158,13 +180,15 @@ func TestGetNew(t *testing.T) {
 	}
 
 	wantJSONError(t, f.get("/captcha/getnew", ""), http.StatusBadRequest)
-	wantJSONError(t, f.get("/captcha/getnew", strings.Repeat("x", 300)), http.StatusBadRequest)
+	for _, cookie := range []string{"sessid=", "sessid=" + strings.Repeat("x", 300), "sessid=" + token("s1")[1:], "sessid=" + token("s1") + "=", "other=" + token("s1")} {
+		wantJSONError(t, f.getCookie("/captcha/getnew", cookie), http.StatusBadRequest)
+	}
 }
 
 func TestPicture(t *testing.T) {
 	f := newFixture(t)
 	id, _ := f.newCaptcha("s1")
-	res := f.get("/captcha/"+id+".png", "")
+	res := f.get("/captcha/"+id+".png", "s1")
 	if res.status != http.StatusOK {
 		t.Fatalf("status %d: %s", res.status, res.body)
 	}
@@ -181,9 +205,99 @@ func TestPicture(t *testing.T) {
 		t.Errorf("picture is %v, want 160x80", m.Bounds())
 	}
 	// The same captcha is drawn the same way every time.
-	if again := f.get("/captcha/"+id+".png", ""); !bytes.Equal(again.body, res.body) {
+	if again := f.get("/captcha/"+id+".png", "s1"); !bytes.Equal(again.body, res.body) {
 		t.Error("second fetch of the picture differs")
 	}
+}
+
+// TestMediaNeedsItsSession checks that the picture and the sound, like
+// every call, need the sessid cookie, and are only the captcha's own
+// session's.
+func TestMediaNeedsItsSession(t *testing.T) {
+	f := newFixture(t)
+	id, _ := f.newCaptcha("alice")
+	for _, ext := range []string{".png", ".wav"} {
+		wantJSONError(t, f.get("/captcha/"+id+ext, ""), http.StatusBadRequest)
+		wantJSONError(t, f.getCookie("/captcha/"+id+ext, "sessid=junk"), http.StatusBadRequest)
+		wantJSONError(t, f.get("/captcha/"+id+ext, "mallory"), http.StatusNotFound)
+		if res := f.get("/captcha/"+id+ext, "alice"); res.status != http.StatusOK {
+			t.Errorf("%s for its own session: %d %s", ext, res.status, res.body)
+		}
+	}
+}
+
+// TestDuplicateSessionCookies is hole 5: with a junk sessid cookie before
+// the real one, the captcha must key the session the app keys, the first
+// well-formed one (session.Token), not the first one.
+func TestDuplicateSessionCookies(t *testing.T) {
+	f := newFixture(t)
+	both := "sessid=junk; sessid=" + token("alice")
+	res := f.getCookie("/captcha/getnew", both)
+	if res.status != http.StatusOK {
+		t.Fatalf("getnew with a junk cookie first: %d %s", res.status, res.body)
+	}
+	var body struct {
+		CaptchaID string `json:"captcha_id"`
+	}
+	if err := json.Unmarshal(res.body, &body); err != nil {
+		t.Fatal(err)
+	}
+	c, err := f.store.Get(token("alice"), body.CaptchaID)
+	if err != nil {
+		t.Fatalf("the captcha is not alice's: %v", err)
+	}
+	if res := f.getCookie("/captcha/"+body.CaptchaID+".png", both); res.status != http.StatusOK {
+		t.Errorf("picture with both cookies: %d %s", res.status, res.body)
+	}
+	right := make([]byte, len(c.Digits))
+	for i, d := range c.Digits {
+		right[i] = '0' + d
+	}
+	// The app verifies with the cookie it picked, alice's alone.
+	if res := f.get("/captcha/verify/"+string(right), "alice"); string(res.body) != "true" {
+		t.Errorf("verify as the app would: %d %q, want true", res.status, res.body)
+	}
+}
+
+// TestSound checks the spoken captcha, {id}.wav.
+func TestSound(t *testing.T) {
+	f := newFixture(t)
+	id, right := f.newCaptcha("s1")
+	res := f.get("/captcha/"+id+".wav", "s1")
+	if res.status != http.StatusOK {
+		t.Fatalf("status %d: %s", res.status, res.body)
+	}
+	for h, want := range map[string]string{"Content-Type": "audio/wav", "Cache-Control": "no-store", "Content-Length": fmt.Sprint(len(res.body))} {
+		if got := res.header.Get(h); got != want {
+			t.Errorf("%s %q, want %q", h, got, want)
+		}
+	}
+	b := res.body
+	le := binary.LittleEndian
+	if len(b) < 44 || string(b[:4]) != "RIFF" || string(b[8:16]) != "WAVEfmt " || string(b[36:40]) != "data" {
+		t.Fatalf("not a WAV file: % x", b[:min(44, len(b))])
+	}
+	if int(le.Uint32(b[4:])) != len(b)-8 || int(le.Uint32(b[40:])) != len(b)-44 {
+		t.Errorf("WAV sizes %d and %d do not match the file's %d bytes", le.Uint32(b[4:]), le.Uint32(b[40:]), len(b))
+	}
+	format, channels, rate, bits := le.Uint16(b[20:]), le.Uint16(b[22:]), le.Uint32(b[24:]), le.Uint16(b[34:])
+	if format != 1 || channels != 1 || rate != audio.SampleRate || bits != 8 {
+		t.Errorf("format %d, %d channels, %d Hz, %d bits; want PCM, mono, %d Hz, 8 bits", format, channels, rate, bits, audio.SampleRate)
+	}
+	// Four spoken digits with pauses: about a second for the first and
+	// under a second and a half for each further one.
+	if sec := float64(len(b)-44) / float64(rate) / float64(bits/8); sec < 2.5 || sec > 6.5 {
+		t.Errorf("clip lasts %.2f s, want 2.5-6.5 s for four digits", sec)
+	}
+	if again := f.get("/captcha/"+id+".wav", "s1"); again.status != http.StatusOK || bytes.Equal(again.body, b) {
+		t.Errorf("second listen: %d, identical bytes %v; want 200 and a different clip", again.status, bytes.Equal(again.body, b))
+	}
+	// Listening does not use the captcha up; verifying still does.
+	if res := f.get("/captcha/verify/"+right, "s1"); string(res.body) != "true" {
+		t.Errorf("verify after listening: %d %q, want true", res.status, res.body)
+	}
+	wantJSONError(t, f.get("/captcha/"+id+".wav", "s1"), http.StatusNotFound)
+	wantJSONError(t, f.get("/captcha/verify/"+right, "s1"), http.StatusNotFound)
 }
 
 func TestNotFound(t *testing.T) {
@@ -193,6 +307,8 @@ func TestNotFound(t *testing.T) {
 		name, path string
 	}{
 		{"unknown id", "/captcha/AAAAAAAAAAAAAAAAAAAAAAAAAA.png"},
+		{"unknown id, sound", "/captcha/AAAAAAAAAAAAAAAAAAAAAAAAAA.wav"},
+		{"two suffixes", "/captcha/" + id + ".png.wav"},
 		{"no .png", "/captcha/" + id},
 		{"other suffix", "/captcha/" + id + ".gif"},
 		{"unknown page", "/captcha/"},
@@ -235,7 +351,7 @@ func TestVerify(t *testing.T) {
 			// One use only: whatever the first answer was, the captcha is
 			// gone, for verifying and for its picture.
 			wantJSONError(t, f.get("/captcha/verify/"+right, "s1"), http.StatusNotFound)
-			wantJSONError(t, f.get("/captcha/"+id+".png", ""), http.StatusNotFound)
+			wantJSONError(t, f.get("/captcha/"+id+".png", "s1"), http.StatusNotFound)
 		})
 	}
 }
@@ -255,8 +371,8 @@ func TestGetNewReplaces(t *testing.T) {
 	f := newFixture(t)
 	oldID, oldRight := f.newCaptcha("s1")
 	newID, newRight := f.newCaptcha("s1")
-	wantJSONError(t, f.get("/captcha/"+oldID+".png", ""), http.StatusNotFound)
-	if res := f.get("/captcha/"+newID+".png", ""); res.status != http.StatusOK {
+	wantJSONError(t, f.get("/captcha/"+oldID+".png", "s1"), http.StatusNotFound)
+	if res := f.get("/captcha/"+newID+".png", "s1"); res.status != http.StatusOK {
 		t.Errorf("new picture: %d", res.status)
 	}
 	if oldRight != newRight {
@@ -275,11 +391,11 @@ func TestExpiry(t *testing.T) {
 	f := newFixture(t)
 	id, right := f.newCaptcha("s1")
 	f.clock.Advance(10*time.Minute - time.Second)
-	if res := f.get("/captcha/"+id+".png", ""); res.status != http.StatusOK {
+	if res := f.get("/captcha/"+id+".png", "s1"); res.status != http.StatusOK {
 		t.Errorf("picture before expiry: %d", res.status)
 	}
 	f.clock.Advance(time.Second)
-	wantJSONError(t, f.get("/captcha/"+id+".png", ""), http.StatusNotFound)
+	wantJSONError(t, f.get("/captcha/"+id+".png", "s1"), http.StatusNotFound)
 	wantJSONError(t, f.get("/captcha/verify/"+right, "s1"), http.StatusNotFound)
 	if n := f.store.Len(); n != 0 {
 		t.Errorf("store holds %d captchas after expiry, want 0", n)
@@ -313,14 +429,36 @@ func TestPictureRateLimit(t *testing.T) {
 	f := newFixture(t)
 	id, _ := f.newCaptcha("s1")
 	for i := range pictureBurst {
-		if res := f.get("/captcha/"+id+".png", ""); res.status != http.StatusOK {
+		if res := f.get("/captcha/"+id+".png", "s1"); res.status != http.StatusOK {
 			t.Fatalf("picture %d: %d %s", i, res.status, res.body)
 		}
 	}
-	wantJSONError(t, f.get("/captcha/"+id+".png", ""), http.StatusTooManyRequests)
+	wantJSONError(t, f.get("/captcha/"+id+".png", "s1"), http.StatusTooManyRequests)
 	f.clock.Advance(picturePer)
-	if res := f.get("/captcha/"+id+".png", ""); res.status != http.StatusOK {
+	if res := f.get("/captcha/"+id+".png", "s1"); res.status != http.StatusOK {
 		t.Errorf("picture after waiting: %d %s", res.status, res.body)
+	}
+}
+
+// TestSoundRateLimit checks the sound shares the pictures' limit: they
+// are two ways to read one captcha.
+func TestSoundRateLimit(t *testing.T) {
+	f := newFixture(t)
+	id, _ := f.newCaptcha("s1")
+	for i := range pictureBurst {
+		ext := []string{".png", ".wav"}[i%2]
+		if res := f.get("/captcha/"+id+ext, "s1"); res.status != http.StatusOK {
+			t.Fatalf("%s %d: %d %s", ext, i, res.status, res.body)
+		}
+	}
+	res := f.get("/captcha/"+id+".wav", "s1")
+	wantJSONError(t, res, http.StatusTooManyRequests)
+	if res.header.Get("Retry-After") == "" {
+		t.Error("429 without Retry-After")
+	}
+	f.clock.Advance(picturePer)
+	if res := f.get("/captcha/"+id+".wav", "s1"); res.status != http.StatusOK {
+		t.Errorf("sound after waiting: %d %s", res.status, res.body)
 	}
 }
 

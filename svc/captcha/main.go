@@ -2,7 +2,12 @@
 //
 //	GET /captcha/getnew             {"captcha_id": "..."} for the visitor's sessid cookie
 //	GET /captcha/{id}.png           the picture, 160x80, four distorted digits
+//	GET /captcha/{id}.wav           the same digits spoken with noise, for
+//	                                people who cannot see the picture
 //	GET /captcha/verify/{solution}  "true" or "false", once per captcha
+//
+// Every call needs the visitor's sessid cookie (else 400), and a captcha's
+// picture and sound are served only to its own session.
 //
 // Captchas live in memory, so the service runs as exactly one replica.
 //

@@ -68,9 +68,11 @@ func (q quad) length() float64 {
 // which the per-digit transform and the picture's warp then disguise.
 var skeletons = [10][]stroke{
 	0: {arc{point{0.5, 0.5}, 0.4, 0.48, 0, 360}},
+	// 1 has a short flag and a foot, so that no slant makes it a 7.
 	1: {
-		line{point{0.3, 0.2}, point{0.56, 0.02}},
-		line{point{0.56, 0.02}, point{0.56, 0.98}},
+		line{point{0.26, 0.24}, point{0.55, 0.02}},
+		line{point{0.55, 0.02}, point{0.55, 0.98}},
+		line{point{0.24, 0.98}, point{0.86, 0.98}},
 	},
 	2: {
 		arc{point{0.5, 0.3}, 0.38, 0.28, 190, 400},
@@ -81,31 +83,38 @@ var skeletons = [10][]stroke{
 		arc{point{0.5, 0.27}, 0.36, 0.25, 200, 450},
 		arc{point{0.5, 0.75}, 0.4, 0.23, 270, 520},
 	},
+	// 4 is open at the top, so that a bend cannot close it into a 9.
 	4: {
-		line{point{0.7, 0.98}, point{0.7, 0.02}},
-		line{point{0.7, 0.02}, point{0.06, 0.68}},
-		line{point{0.06, 0.68}, point{0.95, 0.68}},
+		line{point{0.2, 0.02}, point{0.1, 0.64}},
+		line{point{0.1, 0.64}, point{0.95, 0.64}},
+		line{point{0.72, 0.02}, point{0.72, 0.98}},
 	},
 	5: {
 		line{point{0.86, 0.02}, point{0.22, 0.02}},
 		line{point{0.22, 0.02}, point{0.17, 0.47}},
 		arc{point{0.5, 0.69}, 0.4, 0.29, 222, 520},
 	},
+	// 6's stem stays well clear of its loop, so that it is not an 8.
 	6: {
-		quad{point{0.8, 0.04}, point{0.14, 0.12}, point{0.12, 0.7}},
-		arc{point{0.5, 0.7}, 0.38, 0.28, 180, 540},
+		quad{point{0.82, 0.04}, point{0.18, 0.1}, point{0.13, 0.68}},
+		arc{point{0.5, 0.72}, 0.37, 0.26, 180, 540},
 	},
+	// 7 has a bar across its stem, as written in much of Europe, so that
+	// it is never a 1.
 	7: {
 		line{point{0.08, 0.02}, point{0.92, 0.02}},
-		line{point{0.92, 0.02}, point{0.36, 0.98}},
+		line{point{0.92, 0.02}, point{0.38, 0.98}},
+		line{point{0.42, 0.52}, point{0.86, 0.52}},
 	},
 	8: {
 		arc{point{0.5, 0.26}, 0.32, 0.24, 90, 450},
 		arc{point{0.5, 0.74}, 0.4, 0.26, 270, 630},
 	},
+	// 9 is a round loop on a straight stem: not a 4, and not a 6
+	// upside down.
 	9: {
-		arc{point{0.5, 0.3}, 0.38, 0.28, 0, 360},
-		quad{point{0.88, 0.3}, point{0.86, 0.88}, point{0.2, 0.96}},
+		arc{point{0.5, 0.29}, 0.37, 0.27, 0, 360},
+		quad{point{0.87, 0.29}, point{0.86, 0.75}, point{0.74, 0.98}},
 	},
 }
 

@@ -49,18 +49,18 @@ func TestDrawIsDeterministic(t *testing.T) {
 func TestInkCoverage(t *testing.T) {
 	for d := range byte(10) {
 		for seed := range uint64(50) {
-			m, err := Draw([]byte{d, d, d, d}, seed)
+			_, mask, err := draw([]byte{d, d, d, d}, seed, true)
 			if err != nil {
 				t.Fatal(err)
 			}
 			ink := 0
-			for _, c := range m.Pix {
-				if c == 1 {
+			for _, b := range mask {
+				if b {
 					ink++
 				}
 			}
 			// Four digits plus the strike-through, out of 12800 pixels.
-			if frac := float64(ink) / float64(len(m.Pix)); frac < 0.08 || frac > 0.45 {
+			if frac := float64(ink) / float64(len(mask)); frac < 0.08 || frac > 0.45 {
 				t.Errorf("digit %d seed %d: ink covers %.2f of the picture, want 0.08-0.45", d, seed, frac)
 			}
 		}

@@ -139,8 +139,12 @@ func (s *Store) New(session string) Captcha {
 	return c.clone()
 }
 
-// Get returns the live captcha with id, to draw it. It does not use it up.
-func (s *Store) Get(id string) (Captcha, error) {
+// Get returns session's live captcha with id, to draw it or speak it. It
+// does not use it up. A captcha of another session is ErrNotFound, as if
+// it did not exist, so an id seen elsewhere (a shared link, a log) cannot
+// be fetched by anyone else and listening cannot be farmed out.
+func (s *Store) Get(session, id string) (Captcha, error) {
+	key := sessionKey(sha256.Sum256([]byte(session)))
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.sweepLocked(s.now())
@@ -148,7 +152,11 @@ func (s *Store) Get(id string) (Captcha, error) {
 	if !ok {
 		return Captcha{}, ErrNotFound
 	}
-	return el.Value.(*entry).Captcha.clone(), nil
+	e := el.Value.(*entry)
+	if subtle.ConstantTimeCompare(e.session[:], key[:]) != 1 {
+		return Captcha{}, ErrNotFound
+	}
+	return e.Captcha.clone(), nil
 }
 
 // clone returns a copy of c that shares no memory with the store, so a

@@ -99,7 +99,7 @@ func TestVerify(t *testing.T) {
 			if _, err := s.Verify("sess", solution(c)); !errors.Is(err, ErrNotFound) {
 				t.Errorf("second Verify: err = %v, want ErrNotFound", err)
 			}
-			if _, err := s.Get(c.ID); !errors.Is(err, ErrNotFound) {
+			if _, err := s.Get("sess", c.ID); !errors.Is(err, ErrNotFound) {
 				t.Errorf("Get after Verify: err = %v, want ErrNotFound", err)
 			}
 			if s.Len() != 0 {
@@ -120,11 +120,25 @@ func TestVerifyOtherSession(t *testing.T) {
 	}
 }
 
+// TestGetOtherSession checks that a captcha's picture and sound are only
+// its own session's: an id alone is not enough.
+func TestGetOtherSession(t *testing.T) {
+	s := newStore(t, Options{})
+	c := s.New("alice")
+	if _, err := s.Get("mallory", c.ID); !errors.Is(err, ErrNotFound) {
+		t.Errorf("Get from another session: err = %v, want ErrNotFound", err)
+	}
+	got, err := s.Get("alice", c.ID)
+	if err != nil || solution(got) != solution(c) {
+		t.Errorf("Get from its session = %v, %v; want its captcha", got, err)
+	}
+}
+
 func TestNewReplacesSessionCaptcha(t *testing.T) {
 	s := newStore(t, Options{})
 	old := s.New("sess")
 	cur := s.New("sess")
-	if _, err := s.Get(old.ID); !errors.Is(err, ErrNotFound) {
+	if _, err := s.Get("sess", old.ID); !errors.Is(err, ErrNotFound) {
 		t.Errorf("replaced captcha still served: err = %v", err)
 	}
 	if s.Len() != 1 {
@@ -148,11 +162,11 @@ func TestExpiry(t *testing.T) {
 	b := s.New("b")
 
 	clk.Advance(6*time.Minute - time.Nanosecond) // a is 1ns from expiry
-	if _, err := s.Get(a.ID); err != nil {
+	if _, err := s.Get("a", a.ID); err != nil {
 		t.Errorf("Get before expiry: %v", err)
 	}
 	clk.Advance(time.Nanosecond)
-	if _, err := s.Get(a.ID); !errors.Is(err, ErrNotFound) {
+	if _, err := s.Get("a", a.ID); !errors.Is(err, ErrNotFound) {
 		t.Errorf("Get at expiry: err = %v, want ErrNotFound", err)
 	}
 	if _, err := s.Verify("a", solution(a)); !errors.Is(err, ErrNotFound) {
@@ -215,7 +229,7 @@ func TestMaxEntriesEvictsOldest(t *testing.T) {
 		t.Errorf("Len = %d, want 3", s.Len())
 	}
 	for i, c := range cs {
-		_, err := s.Get(c.ID)
+		_, err := s.Get(fmt.Sprint("s", i), c.ID)
 		if evicted := i < 2; evicted != errors.Is(err, ErrNotFound) {
 			t.Errorf("captcha %d: Get err = %v, want evicted=%v", i, err, evicted)
 		}
@@ -252,7 +266,7 @@ func TestConcurrentUse(t *testing.T) {
 			for i := range 200 {
 				sess := fmt.Sprint(g, "-", i%20)
 				c := s.New(sess)
-				s.Get(c.ID)
+				s.Get(sess, c.ID)
 				s.Verify(sess, solution(c))
 				s.Sweep()
 			}

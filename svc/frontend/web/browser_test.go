@@ -49,7 +49,7 @@ func TestBrowserClient(t *testing.T) {
 		controls    []string // ids that must be on the page
 	}{
 		{"/", "Stay close to the people who matter", []string{"home-signup", "home-signin"}},
-		{"/signup", "Create your account", []string{"signup-email", "signup-password", "signup-display-name", "signup-captcha", "signup-captcha-img", "signup-captcha-reload", "signup-submit"}},
+		{"/signup", "Create your account", []string{"signup-email", "signup-password", "signup-display-name", "signup-captcha", "signup-captcha-img", "signup-captcha-audio", "signup-captcha-reload", "signup-submit"}},
 		{"/signin", "Sign in to Kin", []string{"signin-email", "signin-password", "signin-submit"}},
 		{"/no/such/page", "Page not found", nil},
 		// Signed out, one's own pages ask to sign in first.

@@ -10,9 +10,12 @@
 //	           #nav-signin, #nav-signup, #nav-profile, #nav-edit
 //	every page #page-title (its h1); #toast (status messages)
 //	/signup    #signup-email, #signup-password, #signup-display-name,
-//	           #signup-captcha, #signup-captcha-img, #signup-captcha-reload,
-//	           #signup-submit
-//	/signin    #signin-email, #signin-password, #signin-submit
+//	           #signup-captcha, #signup-captcha-img, #signup-captcha-audio
+//	           (the digits spoken), #signup-captcha-reload, #signup-submit
+//	/signin    #signin-email, #signin-password, #signin-submit; once the
+//	           app asks for a captcha (400 naming the field "captcha"):
+//	           #signin-captcha, #signin-captcha-img, #signin-captcha-audio,
+//	           #signin-captcha-reload
 //	profiles   #profile-display-name, #profile-headline, #profile-about,
 //	           #profile-city, #profile-birthday (a <time>, datetime=YYYY-MM-DD),
 //	           #profile-joined; own only: #profile-email,

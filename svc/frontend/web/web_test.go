@@ -23,9 +23,24 @@ import (
 // binary does, on a real socket, and returns its base URL.
 func serve(t *testing.T) (string, *Client) {
 	t.Helper()
+	return serveWith(t, nil)
+}
+
+// serveWith is serve with other routes beside the client's, registered by
+// routes on a mux that sends every other path to the client: for a stub
+// of the API where a test needs one.
+func serveWith(t *testing.T, routes func(*http.ServeMux)) (string, *Client) {
+	t.Helper()
 	c, err := New()
 	if err != nil {
 		t.Fatal(err)
+	}
+	var h http.Handler = c
+	if routes != nil {
+		mux := http.NewServeMux()
+		mux.Handle("/", c)
+		routes(mux)
+		h = mux
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -33,7 +48,7 @@ func serve(t *testing.T) (string, *Client) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	srv := &server.Server{Handler: c, Log: slog.New(slog.DiscardHandler)}
+	srv := &server.Server{Handler: h, Log: slog.New(slog.DiscardHandler)}
 	go func() { done <- srv.Serve(ctx, ln) }()
 	t.Cleanup(func() {
 		cancel()

@@ -1,7 +1,8 @@
-// Sign-up: email, password, display name and the captcha picture.
+// Sign-up: email, password, display name and the captcha.
 
 import { h, field, formError } from '../dom.js';
-import { getJSON, postJSON, showError, clearErrors, busy, APIError } from '../common.js';
+import { postJSON, showError, clearErrors, busy, APIError } from '../common.js';
+import { captchaBox } from '../captcha.js';
 
 export function render(ctx) {
   if (ctx.user) {
@@ -22,52 +23,15 @@ export function render(ctx) {
     hint: 'How people will see you on Kin. You can change it later.',
     autocomplete: 'name', required: true, maxlength: 80,
   });
-  const captcha = field({
-    id: 'signup-captcha', name: 'captcha', label: 'Digits in the picture',
-    hint: 'Type the digits you see, to show you are a person.',
-    autocomplete: 'off', inputmode: 'numeric', pattern: '[0-9]*', required: true, maxlength: 12,
-    spellcheck: 'false',
-  });
-  const img = h('img', {
-    id: 'signup-captcha-img', class: 'captcha-img', width: 160, height: 80,
-    alt: 'Picture of digits to type into the field below',
-  });
-  const reload = h('button', { id: 'signup-captcha-reload', class: 'link-button', type: 'button', text: 'New picture' });
+  const captcha = captchaBox('signup');
   const submit = h('button', { id: 'signup-submit', class: 'button', type: 'submit', text: 'Create account' });
 
   const form = h('form', { id: 'signup-form', class: 'form', 'aria-labelledby': 'page-title' },
     formError('signup-form'),
     email.wrap, password.wrap, name.wrap,
-    h('div', { class: 'captcha' },
-      h('div', { class: 'captcha-picture' }, img, reload),
-      captcha.wrap,
-    ),
+    captcha.node,
     h('p', { class: 'form-actions' }, submit),
   );
-
-  // loadCaptcha asks for a new captcha (replacing this session's previous
-  // one) and shows its picture.
-  let loading = false;
-  async function loadCaptcha() {
-    if (loading) return;
-    loading = true;
-    reload.disabled = true;
-    captcha.control.value = '';
-    try {
-      const { captcha_id: id } = await getJSON('/captcha/getnew');
-      img.src = `/captcha/${encodeURIComponent(id)}.png`;
-    } catch (err) {
-      showError(form, new APIError(err.status || 0,
-        `The picture could not be loaded: ${err.message} Use “New picture” to try again.`, 'captcha'));
-    } finally {
-      loading = false;
-      reload.disabled = false;
-    }
-  }
-  reload.addEventListener('click', () => {
-    loadCaptcha();
-    captcha.control.focus();
-  });
 
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
@@ -89,13 +53,13 @@ export function render(ctx) {
       // A captcha is good for one try: any answer to it, right or wrong,
       // uses it up, so a failed registration needs a new picture.
       if (err instanceof APIError && err.status !== 0) {
-        await loadCaptcha();
+        await captcha.load();
         if (err.field === 'captcha') captcha.control.focus();
       }
     }
   });
 
-  loadCaptcha();
+  captcha.load();
 
   const node = h('section', { class: 'card narrow' },
     h('h1', { id: 'page-title', text: 'Create your account' }),
