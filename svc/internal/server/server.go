@@ -20,15 +20,25 @@ import (
 
 // Main runs a service: it sets up JSON logging on stdout, calls run with a
 // context that ends on SIGTERM or SIGINT, and exits 1 when run fails. It is
-// the whole body of every service's func main.
+// the whole body of every service's func main. A second signal kills the
+// process at once, without waiting for the drain.
 func Main(name string, run func(ctx context.Context, log *slog.Logger) error) {
 	log := slog.New(slog.NewJSONHandler(os.Stdout, nil)).With("service", name)
 	slog.SetDefault(log)
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
-	defer stop()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGTERM, os.Interrupt)
+	go func() {
+		sig := <-sigs
+		// Give the next signal its default effect before run learns of
+		// this one.
+		signal.Stop(sigs)
+		log.Info("signalled", "signal", sig.String())
+		cancel()
+	}()
 	if err := run(ctx, log); err != nil {
 		log.Error("exiting", "err", err.Error())
-		stop()
 		os.Exit(1)
 	}
 }

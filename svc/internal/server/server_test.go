@@ -1,15 +1,20 @@
 package server
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptrace"
+	"os"
+	"os/exec"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -307,5 +312,56 @@ func TestClientIP(t *testing.T) {
 		if got := ClientIP(r); got != tt.want {
 			t.Errorf("ClientIP(%s, %q, %q) = %s, want %s", tt.remote, tt.realIP, tt.xff, got, tt.want)
 		}
+	}
+}
+
+// The first SIGTERM starts the drain; a second ends the process at once
+// (a developer's second Ctrl-C).
+func TestMainSecondSignal(t *testing.T) {
+	if os.Getenv("KIN_TEST_MAIN") == "1" {
+		Main("test", func(ctx context.Context, log *slog.Logger) error {
+			fmt.Fprintln(os.Stderr, "running")
+			<-ctx.Done()
+			fmt.Fprintln(os.Stderr, "draining")
+			time.Sleep(time.Hour) // a drain that does not end by itself
+			return nil
+		})
+		return
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestMainSecondSignal$")
+	cmd.Env = append(os.Environ(), "KIN_TEST_MAIN=1")
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	lines := bufio.NewScanner(stderr)
+	expect := func(want string) {
+		t.Helper()
+		for lines.Scan() {
+			if lines.Text() == want {
+				return
+			}
+		}
+		t.Fatalf("the child never said %q", want)
+	}
+	expect("running")
+	cmd.Process.Signal(syscall.SIGTERM)
+	expect("draining")
+	cmd.Process.Signal(syscall.SIGTERM)
+	waited := make(chan error, 1)
+	go func() { waited <- cmd.Wait() }()
+	select {
+	case err = <-waited:
+	case <-time.After(30 * time.Second):
+		cmd.Process.Kill()
+		t.Fatal("the second SIGTERM did not end the process")
+	}
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.Sys().(syscall.WaitStatus).Signal() != syscall.SIGTERM {
+		t.Errorf("after a second SIGTERM: %v, want killed by SIGTERM", err)
 	}
 }
