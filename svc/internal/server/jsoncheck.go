@@ -34,7 +34,8 @@ import (
 // It follows dst's type down the body as far as encoding/json's rules
 // are plain: inside an interface or a type with its own UnmarshalJSON or
 // UnmarshalText, and for fields tagged ",string", it checks text and keys
-// only. Errors name the value by its path: "email", "address.city",
+// only. A malformed body is reported as such, whatever else is wrong in
+// it; otherwise the first problem is. Errors name the value by its path: "email", "address.city",
 // "items[2].name"; a key that is not text is named by the path of its
 // object. The body is at most the request's limit, so one pass is cheap.
 func checkJSON(data []byte, dst reflect.Type) *Error {
@@ -50,16 +51,26 @@ func checkJSON(data []byte, dst reflect.Type) *Error {
 	if c.pos != len(data) {
 		return Errorf(http.StatusBadRequest, "the body must hold exactly one JSON object")
 	}
-	return nil
+	return c.first
 }
 
 // maxDepth is encoding/json's limit on nesting.
 const maxDepth = 10000
 
+// jsonChecker returns a malformed body's error at once, and notes the
+// first other problem while it checks the rest, so that a body that is
+// not JSON at all is reported as such.
 type jsonChecker struct {
-	data []byte
-	pos  int
-	path []pathStep
+	data  []byte
+	pos   int
+	path  []pathStep
+	first *Error // the first problem in a well-formed body
+}
+
+func (c *jsonChecker) note(e *Error) {
+	if c.first == nil {
+		c.first = e
+	}
 }
 
 // pathStep is an object's key or, when index >= 0, an array's index.
@@ -126,17 +137,19 @@ func (c *jsonChecker) value(t reflect.Type, depth int) *Error {
 	switch b := c.peek(); {
 	case b == '{':
 		if t != nil && t.Kind() != reflect.Struct && t.Kind() != reflect.Map {
-			return c.wrongType(t)
+			c.note(c.wrongType(t))
+			t = nil
 		}
 		return c.object(t, depth+1)
 	case b == '[':
 		if t != nil && t.Kind() != reflect.Slice && t.Kind() != reflect.Array {
-			return c.wrongType(t)
+			c.note(c.wrongType(t))
+			t = nil
 		}
 		return c.array(t, depth+1)
 	case b == '"':
 		if t != nil && t.Kind() != reflect.String && !(t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Uint8) {
-			return c.wrongType(t)
+			c.note(c.wrongType(t))
 		}
 		_, err := c.str(false)
 		return err
@@ -156,7 +169,7 @@ func (c *jsonChecker) value(t reflect.Type, depth int) *Error {
 		return c.syntax()
 	}
 	if t != nil && t.Kind() != reflect.Bool {
-		return c.wrongType(t)
+		c.note(c.wrongType(t))
 	}
 	return nil
 }
@@ -208,7 +221,7 @@ func (c *jsonChecker) object(t reflect.Type, depth int) *Error {
 		}
 		c.path = append(c.path, pathStep{key: key, index: -1})
 		if seen[key] {
-			return c.fail("is given twice: send each field once")
+			c.note(c.fail("is given twice: send each field once"))
 		}
 		if seen == nil {
 			seen = make(map[string]bool)
@@ -218,9 +231,9 @@ func (c *jsonChecker) object(t reflect.Type, depth int) *Error {
 		if fields != nil {
 			f, ok := fields.byName[key]
 			if !ok {
-				return c.unknownField(key, fields)
+				c.note(c.unknownField(key, fields))
 			}
-			ft = f
+			ft = f // nil when unknown: checked as any value
 		}
 		c.space()
 		if c.peek() != ':' {
@@ -341,10 +354,12 @@ func (c *jsonChecker) str(key bool) (string, *Error) {
 						}
 					}
 					if lo < 0xdc00 || lo > 0xdfff {
-						return "", badText(`holds an unpaired surrogate \u%04x, which is no character: send valid UTF-8 text`, r)
+						c.note(badText(`holds an unpaired surrogate \u%04x, which is no character: send valid UTF-8 text`, r))
+						r = utf8.RuneError
+					} else {
+						c.pos += 6
+						r = utf16.DecodeRune(r, lo)
 					}
-					c.pos += 6
-					r = utf16.DecodeRune(r, lo)
 				}
 				if key {
 					buf = utf8.AppendRune(buf, r)
@@ -367,7 +382,7 @@ func (c *jsonChecker) str(key bool) (string, *Error) {
 		default:
 			r, size := utf8.DecodeRune(c.data[c.pos:])
 			if r == utf8.RuneError && size == 1 {
-				return "", badText("is not valid UTF-8 text (byte 0x%02x): send text in UTF-8", b)
+				c.note(badText("is not valid UTF-8 text (byte 0x%02x): send text in UTF-8", b))
 			}
 			if key {
 				buf = append(buf, c.data[c.pos:c.pos+size]...)
@@ -423,24 +438,24 @@ func (c *jsonChecker) number(t reflect.Type) *Error {
 	switch t.Kind() {
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
 		if !whole {
-			return c.fail("must be a whole number, such as 42")
+			c.note(c.fail("must be a whole number, such as 42"))
 		}
 		if _, err := strconv.ParseInt(num, 10, t.Bits()); err != nil {
-			return c.fail("must be between %d and %d", int64(-1)<<(t.Bits()-1), int64(1)<<(t.Bits()-1)-1)
+			c.note(c.fail("must be between %d and %d", int64(-1)<<(t.Bits()-1), int64(1)<<(t.Bits()-1)-1))
 		}
 	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
 		if !whole {
-			return c.fail("must be a whole number, such as 42")
+			c.note(c.fail("must be a whole number, such as 42"))
 		}
 		if _, err := strconv.ParseUint(num, 10, t.Bits()); err != nil {
-			return c.fail("must be between 0 and %d", uint64(math.MaxUint64)>>(64-t.Bits()))
+			c.note(c.fail("must be between 0 and %d", uint64(math.MaxUint64)>>(64-t.Bits())))
 		}
 	case reflect.Float32, reflect.Float64:
 		if _, err := strconv.ParseFloat(num, t.Bits()); err != nil {
-			return c.fail("is out of range")
+			c.note(c.fail("is out of range"))
 		}
 	default:
-		return c.wrongType(t)
+		c.note(c.wrongType(t))
 	}
 	return nil
 }
