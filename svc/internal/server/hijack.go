@@ -181,7 +181,7 @@ func (h *hijacks) add(c *hijackedConn) {
 		// Hijacked while the server shuts down: the handler gets a
 		// closed connection and ends at its first read or write.
 		h.mu.Unlock()
-		c.Conn.Close()
+		c.Close()
 		return
 	}
 	if h.conns == nil {
