@@ -47,9 +47,9 @@ func Main(name string, run func(ctx context.Context, log *slog.Logger) error) {
 // covers their sum, so changing one means rendering the manifests again.
 const (
 	// DefaultDrainDelay is how long a server keeps serving after its
-	// context ends, with /readyz failing, so that Kubernetes takes the pod
-	// out of its Service's endpoints and the ingress stops sending to it
-	// before it stops accepting.
+	// context ends, with /readyz failing, so that kube-proxy and the
+	// ingress stop sending to the terminating pod before it stops
+	// accepting.
 	DefaultDrainDelay = 5 * time.Second
 	// DefaultShutdownTimeout is how long in-flight requests may run on
 	// after the drain delay, when the server no longer accepts.
@@ -158,10 +158,11 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
-	// /readyz fails from now on (it watches ctx), but the pod stays in
-	// its Service's endpoints until the kubelet's next probe and the
-	// ingress learns of it later still: go on serving meanwhile, keeping
-	// connections alive, so nobody gets a 502.
+	// /readyz fails from now on (it watches ctx). Kubernetes takes a
+	// terminating pod out of its Service's endpoints, but kube-proxy and
+	// the ingress learn of it only a while later and send requests on
+	// meanwhile: serve them, keeping connections alive, so nobody gets a
+	// 502.
 	if delay := or(s.DrainDelay, DefaultDrainDelay); s.DrainDelay >= 0 {
 		log.Info("draining", "delay", delay.String())
 		t := time.NewTimer(delay)
