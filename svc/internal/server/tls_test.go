@@ -20,6 +20,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/net/websocket"
 )
 
 // testCert is a self-signed certificate for 127.0.0.1 with its key, in PEM.
@@ -210,5 +212,37 @@ func TestTLSBadDirectory(t *testing.T) {
 				t.Error("the listener is still open")
 			}
 		})
+	}
+}
+
+// A WebSocket works over TLS (wss://), as the chat serves it.
+func TestTLSWebSocket(t *testing.T) {
+	dir := t.TempDir()
+	cert := newTestCert(t, 1)
+	mountSecret(t, dir, 1, cert.crt, cert.key)
+	roots := x509.NewCertPool()
+	roots.AddCert(cert.x509)
+	mux := http.NewServeMux()
+	mux.Handle("GET /echo", websocket.Server{Handler: func(ws *websocket.Conn) { io.Copy(ws, ws) }})
+	base, _, _ := start(t, &Server{Handler: mux, TLSDir: dir})
+	host := strings.TrimPrefix(base, "http://")
+
+	cfg, err := websocket.NewConfig("wss://"+host+"/echo", "https://"+host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.TlsConfig = &tls.Config{RootCAs: roots}
+	ws, err := websocket.DialConfig(cfg)
+	if err != nil {
+		t.Fatalf("dial: %v", err)
+	}
+	defer ws.Close()
+	if err := websocket.Message.Send(ws, "over tls"); err != nil {
+		t.Fatal(err)
+	}
+	var got string
+	ws.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if err := websocket.Message.Receive(ws, &got); err != nil || got != "over tls" {
+		t.Errorf("echo %q, %v; want %q", got, err, "over tls")
 	}
 }
