@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -8,7 +9,9 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"reflect"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -36,17 +39,42 @@ func FieldError(field, format string, args ...any) *Error {
 	return &Error{Status: http.StatusBadRequest, Msg: fmt.Sprintf(format, args...), Field: field}
 }
 
-// TooManyRequests returns a 429 *Error asking the client to wait.
+// TooManyRequests returns a 429 *Error asking the client to wait. The
+// message names the same whole number of seconds as its Retry-After.
 func TooManyRequests(retryAfter time.Duration) *Error {
-	secs := int(retryAfter.Round(time.Second) / time.Second)
-	if secs < 1 {
-		secs = 1
-	}
+	secs := retrySeconds(retryAfter)
 	return &Error{
 		Status:     http.StatusTooManyRequests,
-		Msg:        fmt.Sprintf("too many attempts: wait %d seconds and try again", secs),
+		Msg:        fmt.Sprintf("too many attempts: wait %s and try again", seconds(secs)),
 		RetryAfter: time.Duration(secs) * time.Second,
 	}
+}
+
+// Unavailable returns a 503 *Error for a failure that should pass, such as
+// a dependency that does not answer: reason says what failed, and the
+// message ends "try again in N seconds" with the N of its Retry-After.
+func Unavailable(retryAfter time.Duration, reason string) *Error {
+	secs := retrySeconds(retryAfter)
+	return &Error{
+		Status:     http.StatusServiceUnavailable,
+		Msg:        fmt.Sprintf("%s: try again in %s", reason, seconds(secs)),
+		RetryAfter: time.Duration(secs) * time.Second,
+	}
+}
+
+// retrySeconds rounds a wait up to whole seconds, at least one, as
+// Retry-After counts them: a client that waits that long has waited
+// enough.
+func retrySeconds(d time.Duration) int {
+	secs := int((d + time.Second - 1) / time.Second)
+	return max(secs, 1)
+}
+
+func seconds(n int) string {
+	if n == 1 {
+		return "1 second"
+	}
+	return fmt.Sprintf("%d seconds", n)
 }
 
 type errorBody struct {
@@ -86,7 +114,9 @@ func Handle(f func(http.ResponseWriter, *http.Request) error) http.Handler {
 			e = Errorf(http.StatusInternalServerError, "internal error: try again later")
 		}
 		if e.RetryAfter > 0 {
-			w.Header().Set("Retry-After", strconv.Itoa(int(e.RetryAfter/time.Second)))
+			// Rounded as TooManyRequests and Unavailable round, so that
+			// the header says what their messages say.
+			w.Header().Set("Retry-After", strconv.Itoa(retrySeconds(e.RetryAfter)))
 		}
 		WriteJSON(w, e.Status, errorBody{Error: e.Msg, Field: e.Field})
 	})
@@ -97,25 +127,41 @@ const MaxBody = 64 << 10
 
 // DecodeJSON decodes the request's JSON body, of at most limit bytes, into
 // dst. Its errors are *Error values that say what to fix: 415 for another
-// content type, 413 for a body over the limit, 400 for malformed JSON,
-// unknown fields or trailing data.
+// content type or charset, 413 for a body over the limit, and 400 for
+// malformed JSON, trailing data, a value of the wrong type, and for what
+// encoding/json would let through: a field name that matches dst's only
+// when case is ignored ({"Email": ...} for "email"), a field given twice
+// (encoding/json keeps the last), and text that is not valid UTF-8, raw or
+// as an escaped lone surrogate (encoding/json turns it into U+FFFD). A
+// 400 about one value names it in Error.Field by its path in the body:
+// "email" for a top-level field, "address.city" inside an object,
+// "items[2].name" inside an array.
 func DecodeJSON(w http.ResponseWriter, r *http.Request, dst any, limit int64) error {
 	if ct := r.Header.Get("Content-Type"); ct != "" {
-		mt, _, err := mime.ParseMediaType(ct)
+		mt, params, err := mime.ParseMediaType(ct)
 		if err != nil || mt != "application/json" {
 			return Errorf(http.StatusUnsupportedMediaType, "send the body as JSON with Content-Type: application/json")
 		}
+		if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") {
+			return Errorf(http.StatusUnsupportedMediaType, "send the body as JSON in UTF-8, not %s", cs)
+		}
 	}
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, limit))
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	if err != nil {
+		if tooBig(err) {
+			return Errorf(http.StatusRequestEntityTooLarge, "the body is larger than %d bytes: send less", limit)
+		}
+		return Errorf(http.StatusBadRequest, "the body could not be read: send it again")
+	}
+	// The check goes first: the decoder would repair bad text and take
+	// one of two keys before we could see them.
+	if err := checkJSON(body, reflect.TypeOf(dst)); err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
-		return decodeError(err, limit)
-	}
-	if err := dec.Decode(&struct{}{}); err != io.EOF {
-		if tooBig(err) {
-			return decodeError(err, limit)
-		}
-		return Errorf(http.StatusBadRequest, "the body must hold exactly one JSON object")
+		return decodeError(err)
 	}
 	return nil
 }
@@ -125,46 +171,61 @@ func tooBig(err error) bool {
 	return errors.As(err, &mbe)
 }
 
-func decodeError(err error, limit int64) error {
+// decodeError reports what encoding/json found that checkJSON did not
+// (checkJSON finds almost everything first).
+func decodeError(err error) error {
 	var syn *json.SyntaxError
 	var typ *json.UnmarshalTypeError
+	var inv *json.InvalidUnmarshalError
 	switch {
-	case tooBig(err):
-		return Errorf(http.StatusRequestEntityTooLarge, "the body is larger than %d bytes: send less", limit)
-	case errors.Is(err, io.EOF):
-		return Errorf(http.StatusBadRequest, "the body is empty: send a JSON object")
-	case errors.As(err, &syn), errors.Is(err, io.ErrUnexpectedEOF):
+	case errors.As(err, &inv):
+		return fmt.Errorf("decode JSON: %w", err) // the caller's bug: a 500
+	case errors.As(err, &syn), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
 		return Errorf(http.StatusBadRequest, "the body is not valid JSON: send a JSON object")
 	case errors.As(err, &typ):
 		if typ.Field != "" {
-			return &Error{Status: http.StatusBadRequest, Msg: fmt.Sprintf("%s must be a JSON %s", typ.Field, jsonKind(typ.Type.Kind().String())), Field: typ.Field}
+			return &Error{Status: http.StatusBadRequest, Msg: fmt.Sprintf("%s must be a JSON %s", typ.Field, jsonKind(typ.Type)), Field: typ.Field}
 		}
-		return Errorf(http.StatusBadRequest, "the body must be a JSON object")
+		return Errorf(http.StatusBadRequest, "the body must be a JSON %s", jsonKind(typ.Type))
 	default:
 		// json reports unknown fields only as text: `json: unknown field "x"`.
-		return Errorf(http.StatusBadRequest, "the body does not fit: %s", trimJSONPrefix(err.Error()))
+		msg := trimJSONPrefix(err.Error())
+		if name, ok := strings.CutPrefix(msg, "unknown field "); ok {
+			if f, err := strconv.Unquote(name); err == nil {
+				return &Error{Status: http.StatusBadRequest, Msg: fmt.Sprintf("unknown field %q: remove it", f), Field: f}
+			}
+		}
+		return Errorf(http.StatusBadRequest, "the body does not fit: %s", msg)
 	}
 }
 
-func jsonKind(goKind string) string {
-	switch goKind {
-	case "string":
+// jsonKind names the JSON value that t takes.
+func jsonKind(t reflect.Type) string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.String:
 		return "string"
-	case "bool":
+	case reflect.Bool:
 		return "boolean"
-	case "slice", "array":
+	case reflect.Slice:
+		if t.Elem().Kind() == reflect.Uint8 {
+			return "string" // base64
+		}
 		return "array"
-	case "struct", "map":
+	case reflect.Array:
+		return "array"
+	case reflect.Struct, reflect.Map:
 		return "object"
+	case reflect.Interface:
+		return "value"
 	default:
 		return "number"
 	}
 }
 
 func trimJSONPrefix(s string) string {
-	const p = "json: "
-	if len(s) > len(p) && s[:len(p)] == p {
-		return s[len(p):]
-	}
+	s, _ = strings.CutPrefix(s, "json: ")
 	return s
 }

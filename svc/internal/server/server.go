@@ -6,6 +6,7 @@ package server
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -13,25 +14,47 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"sync/atomic"
 	"syscall"
 	"time"
 )
 
 // Main runs a service: it sets up JSON logging on stdout, calls run with a
 // context that ends on SIGTERM or SIGINT, and exits 1 when run fails. It is
-// the whole body of every service's func main.
+// the whole body of every service's func main. A second signal kills the
+// process at once, without waiting for the drain.
 func Main(name string, run func(ctx context.Context, log *slog.Logger) error) {
 	log := slog.New(slog.NewJSONHandler(os.Stdout, nil)).With("service", name)
 	slog.SetDefault(log)
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
-	defer stop()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGTERM, os.Interrupt)
+	go func() {
+		sig := <-sigs
+		// Give the next signal its default effect before run learns of
+		// this one.
+		signal.Stop(sigs)
+		log.Info("signalled", "signal", sig.String())
+		cancel()
+	}()
 	if err := run(ctx, log); err != nil {
 		log.Error("exiting", "err", err.Error())
-		stop()
 		os.Exit(1)
 	}
 }
+
+// The drain's defaults. The rendered pods' terminationGracePeriodSeconds
+// covers their sum, so changing one means rendering the manifests again.
+const (
+	// DefaultDrainDelay is how long a server keeps serving after its
+	// context ends, with /readyz failing, so that kube-proxy and the
+	// ingress stop sending to the terminating pod before it stops
+	// accepting.
+	DefaultDrainDelay = 5 * time.Second
+	// DefaultShutdownTimeout is how long in-flight requests may run on
+	// after the drain delay, when the server no longer accepts.
+	DefaultShutdownTimeout = 20 * time.Second
+)
 
 // Server serves one service's routes with the platform's behaviour around
 // them.
@@ -39,7 +62,8 @@ type Server struct {
 	// Addr is where to listen, such as ":8080". Serve ignores it.
 	Addr string
 	// Handler serves the service's routes. /healthz and /readyz are
-	// answered before it.
+	// answered before it. Its handlers may hijack the connection (as
+	// x/net/websocket does): hijacked connections are closed at shutdown.
 	Handler http.Handler
 	// Ready reports whether the service's dependencies answer; nil means
 	// always ready.
@@ -47,17 +71,29 @@ type Server struct {
 	// Log receives access logs and errors.
 	Log *slog.Logger
 
+	// TLSDir, when set, makes the server serve HTTPS (HTTP/1.1, so that
+	// WebSockets can hijack) with the certificate in TLSDir/tls.crt and
+	// its key in TLSDir/tls.key, as a kubernetes.io/tls Secret (from
+	// cert-manager) is mounted. A renewed certificate is served from the
+	// next handshake on, without a restart; while the files are
+	// incomplete or invalid the last good certificate stays. Empty means
+	// plain HTTP.
+	TLSDir string
+
 	// Timeouts; zero means the default in brackets. WriteTimeout bounds a
 	// whole response, so services that stream large bodies raise it.
+	// Hijacked connections have no deadlines: their handlers set their own.
 	ReadHeaderTimeout time.Duration // 5s
 	ReadTimeout       time.Duration // 30s
 	WriteTimeout      time.Duration // 60s
 	IdleTimeout       time.Duration // 120s
-	// ShutdownTimeout bounds how long in-flight requests may run on after
-	// the context ends (20s, inside Kubernetes' default 30s grace period).
+	// DrainDelay is how long the server goes on serving after the context
+	// ends, with /readyz answering 503 (DefaultDrainDelay when zero; none
+	// when negative).
+	DrainDelay time.Duration
+	// ShutdownTimeout bounds how long in-flight requests may run on once
+	// the drain delay is over (DefaultShutdownTimeout when zero).
 	ShutdownTimeout time.Duration
-
-	draining atomic.Bool
 }
 
 func or(d, def time.Duration) time.Duration {
@@ -77,41 +113,77 @@ func (s *Server) Run(ctx context.Context) error {
 	return s.Serve(ctx, ln)
 }
 
-// Serve serves on ln until ctx ends, then stops accepting, lets in-flight
-// requests finish within ShutdownTimeout and returns. It returns nil after
-// a clean shutdown.
+// Serve serves on ln until ctx ends, then drains: /readyz answers 503 at
+// once while every other request is still served for DrainDelay; then it
+// stops accepting, closes hijacked connections, lets in-flight requests
+// finish within ShutdownTimeout and returns. It returns nil after a clean
+// shutdown. It closes ln.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	log := s.Log
 	if log == nil {
 		log = slog.Default()
 	}
+	if s.TLSDir != "" {
+		certs, err := loadCertificates(s.TLSDir, log)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		ln = tls.NewListener(ln, &tls.Config{
+			MinVersion:     tls.VersionTLS12,
+			GetCertificate: certs.get,
+			// HTTP/1.1 only: a WebSocket hijacks its connection, which
+			// HTTP/2 cannot give.
+			NextProtos: []string{"http/1.1"},
+		})
+	}
+	hj := &hijacks{}
 	srv := &http.Server{
-		Handler:           s.handler(log),
+		Handler:           s.handler(ctx, log, hj),
 		ReadHeaderTimeout: or(s.ReadHeaderTimeout, 5*time.Second),
 		ReadTimeout:       or(s.ReadTimeout, 30*time.Second),
 		WriteTimeout:      or(s.WriteTimeout, 60*time.Second),
 		IdleTimeout:       or(s.IdleTimeout, 120*time.Second),
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+		// Requests outlive the context: the drain lets them finish.
+		BaseContext: func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	log.Info("serving", "addr", ln.Addr().String())
+	log.Info("serving", "addr", ln.Addr().String(), "tls", s.TLSDir != "")
 
 	select {
 	case err := <-errc:
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
-	// Fail readiness first so load balancers stop sending new requests
-	// while the in-flight ones finish.
-	s.draining.Store(true)
+	// /readyz fails from now on (it watches ctx). Kubernetes takes a
+	// terminating pod out of its Service's endpoints, but kube-proxy and
+	// the ingress learn of it only a while later and send requests on
+	// meanwhile: serve them, keeping connections alive, so nobody gets a
+	// 502.
+	if delay := or(s.DrainDelay, DefaultDrainDelay); s.DrainDelay >= 0 {
+		log.Info("draining", "delay", delay.String())
+		t := time.NewTimer(delay)
+		select {
+		case <-t.C:
+		case err := <-errc:
+			t.Stop()
+			return fmt.Errorf("serve: %w", err)
+		}
+	}
 	log.Info("shutting down")
-	sctx, cancel := context.WithTimeout(context.Background(), or(s.ShutdownTimeout, 20*time.Second))
+	sctx, cancel := context.WithTimeout(context.Background(), or(s.ShutdownTimeout, DefaultShutdownTimeout))
 	defer cancel()
+	// http.Server.Shutdown does not know hijacked connections: close them
+	// here, and wait below for their handlers to return.
+	hj.closeAll()
 	if err := srv.Shutdown(sctx); err != nil {
 		srv.Close()
+		return fmt.Errorf("shut down: %w", err)
+	}
+	if err := hj.wait(sctx); err != nil {
 		return fmt.Errorf("shut down: %w", err)
 	}
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -123,24 +195,24 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 
 // handler wraps the service's routes with the platform's middleware, the
 // outermost first: access log, panic recovery, security headers, health
-// endpoints, cross-origin protection.
-func (s *Server) handler(log *slog.Logger) http.Handler {
+// endpoints, cross-origin protection. /readyz fails once ctx ends.
+func (s *Server) handler(ctx context.Context, log *slog.Logger, hj *hijacks) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
-	mux.HandleFunc("GET /readyz", s.readyz(log))
+	mux.HandleFunc("GET /readyz", s.readyz(ctx, log))
 	h := s.Handler
 	if h == nil {
 		h = http.NotFoundHandler()
 	}
 	mux.Handle("/", CrossOrigin(h))
-	return accessLog(log, recoverPanics(log, securityHeaders(mux)))
+	return accessLog(log, hj, recoverPanics(log, securityHeaders(mux)))
 }
 
-func (s *Server) readyz(log *slog.Logger) http.HandlerFunc {
+func (s *Server) readyz(serving context.Context, log *slog.Logger) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if s.draining.Load() {
+		if serving.Err() != nil {
 			WriteError(w, http.StatusServiceUnavailable, "shutting down")
 			return
 		}
@@ -195,7 +267,14 @@ func recoverPanics(log *slog.Logger, h http.Handler) http.Handler {
 				panic(v)
 			}
 			log.Error("panic", "method", r.Method, "path", r.URL.Path, "panic", fmt.Sprint(v))
-			if rec, ok := w.(*recorder); !ok || rec.status == 0 {
+			rec, ok := w.(*recorder)
+			switch {
+			case ok && rec.hijacked != nil:
+				// The connection is the handler's, in a state nobody
+				// knows: writing an HTTP error to it would corrupt its
+				// protocol. End it.
+				rec.hijacked.Close()
+			case !ok || rec.status == 0:
 				WriteError(w, http.StatusInternalServerError, "internal error: try again later")
 			}
 		}()
@@ -203,52 +282,29 @@ func recoverPanics(log *slog.Logger, h http.Handler) http.Handler {
 	})
 }
 
-// recorder remembers the status and size of a response for the access log.
-type recorder struct {
-	http.ResponseWriter
-	status int
-	bytes  int64
-}
-
-func (r *recorder) WriteHeader(code int) {
-	if r.status == 0 {
-		r.status = code
-	}
-	r.ResponseWriter.WriteHeader(code)
-}
-
-func (r *recorder) Write(p []byte) (int, error) {
-	if r.status == 0 {
-		r.status = http.StatusOK
-	}
-	n, err := r.ResponseWriter.Write(p)
-	r.bytes += int64(n)
-	return n, err
-}
-
-// Unwrap lets http.ResponseController reach the connection (flush,
-// deadlines, hijack for WebSockets).
-func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
-
 // accessLog logs one line per request. It logs the path without the query,
-// and no headers, so tokens and cookies never reach the log.
-func accessLog(log *slog.Logger, h http.Handler) http.Handler {
+// and no headers, so tokens and cookies never reach the log. A request
+// whose handler hijacked the connection (a WebSocket) is logged when the
+// handler returns, with the status it wrote on the connection (101).
+func accessLog(log *slog.Logger, hj *hijacks, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		rec := &recorder{ResponseWriter: w}
+		rec := &recorder{ResponseWriter: w, hijacks: hj}
+		defer func() {
+			if rec.hijacked != nil {
+				hj.handlerDone()
+			}
+		}()
 		h.ServeHTTP(rec, r)
 		if r.URL.Path == "/healthz" || r.URL.Path == "/readyz" {
 			return // probes every few seconds would drown the log
 		}
-		status := rec.status
-		if status == 0 {
-			status = http.StatusOK
-		}
+		status, n := rec.logStatus()
 		log.LogAttrs(r.Context(), slog.LevelInfo, "request",
 			slog.String("method", r.Method),
 			slog.String("path", r.URL.Path),
 			slog.Int("status", status),
-			slog.Int64("bytes", rec.bytes),
+			slog.Int64("bytes", n),
 			slog.Duration("duration", time.Since(start)),
 			slog.String("ip", ClientIP(r)),
 		)

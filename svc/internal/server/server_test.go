@@ -1,19 +1,25 @@
 package server
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptrace"
+	"os"
+	"os/exec"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
 
-// start serves h on a real loopback socket through the whole platform and
+// start serves s on a real loopback socket through the whole platform and
 // returns its base URL, a function that begins the shutdown, and one that
 // waits for Serve to return.
 func start(t *testing.T, s *Server) (string, context.CancelFunc, func() error) {
@@ -24,6 +30,9 @@ func start(t *testing.T, s *Server) (string, context.CancelFunc, func() error) {
 	}
 	if s.Log == nil {
 		s.Log = slog.New(slog.NewJSONHandler(io.Discard, nil))
+	}
+	if s.DrainDelay == 0 {
+		s.DrainDelay = -1 // tests of the drain set their own
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	var serveErr error
@@ -153,9 +162,10 @@ func TestPlatform(t *testing.T) {
 	})
 }
 
-// An in-flight request finishes after shutdown begins; new connections are
-// refused; readiness fails while draining.
-func TestGracefulShutdown(t *testing.T) {
+// During the drain delay /readyz fails at once while every other request
+// is served, on new connections and on kept ones; then the server stops
+// accepting, and a request in flight since before the end still finishes.
+func TestDrain(t *testing.T) {
 	entered := make(chan struct{})
 	release := make(chan struct{})
 	mux := http.NewServeMux()
@@ -164,12 +174,40 @@ func TestGracefulShutdown(t *testing.T) {
 		<-release
 		io.WriteString(w, "done")
 	})
-	s := &Server{Handler: mux}
-	base, shutdown, done := start(t, s)
+	mux.HandleFunc("GET /hello", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "hello") })
+	// Long enough that the checks below fit inside it on a loaded machine.
+	const delay = 2 * time.Second
+	base, shutdown, done := start(t, &Server{Handler: mux, DrainDelay: delay})
+	addr := strings.TrimPrefix(base, "http://")
+
+	fresh := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+	kept := &http.Client{Transport: &http.Transport{}}
+	defer kept.CloseIdleConnections()
+	status := func(c *http.Client, path string) (int, bool) {
+		t.Helper()
+		reused := false
+		ctx := httptrace.WithClientTrace(context.Background(), &httptrace.ClientTrace{
+			GotConn: func(i httptrace.GotConnInfo) { reused = i.Reused },
+		})
+		req, _ := http.NewRequestWithContext(ctx, "GET", base+path, nil)
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatalf("GET %s: %v", path, err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp.StatusCode, reused
+	}
+	if code, _ := status(kept, "/hello"); code != 200 {
+		t.Fatalf("before shutdown: /hello %d", code)
+	}
+	if code, _ := status(fresh, "/readyz"); code != 200 {
+		t.Fatalf("before shutdown: /readyz %d", code)
+	}
 
 	got := make(chan string, 1)
 	go func() {
-		resp, err := http.Get(base + "/work")
+		resp, err := fresh.Get(base + "/work")
 		if err != nil {
 			got <- "error: " + err.Error()
 			return
@@ -180,9 +218,37 @@ func TestGracefulShutdown(t *testing.T) {
 	}()
 	<-entered
 	shutdown()
-	// Readiness flips as soon as draining begins.
-	for !s.draining.Load() {
-		time.Sleep(time.Millisecond)
+
+	if code, _ := status(fresh, "/readyz"); code != http.StatusServiceUnavailable {
+		t.Errorf("draining: /readyz %d, want 503", code)
+	}
+	if code, _ := status(fresh, "/hello"); code != 200 {
+		t.Errorf("draining: /hello on a new connection %d, want 200", code)
+	}
+	if code, reused := status(kept, "/hello"); code != 200 || !reused {
+		t.Errorf("draining: /hello on a kept connection %d (reused %v), want 200 on the kept connection", code, reused)
+	}
+	if code, _ := status(fresh, "/healthz"); code != 200 {
+		t.Errorf("draining: /healthz %d, want 200", code)
+	}
+
+	// After the delay the listener closes while /work is still running.
+	refused := false
+	for end := time.Now().Add(delay + 10*time.Second); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			refused = true
+			break
+		}
+		c.Close()
+	}
+	if !refused {
+		t.Fatal("the server still accepts connections long after the drain delay")
+	}
+	select {
+	case body := <-got:
+		t.Fatalf("the in-flight request ended before it was released: %q", body)
+	default:
 	}
 	close(release)
 	if body := <-got; body != "done" {
@@ -191,8 +257,37 @@ func TestGracefulShutdown(t *testing.T) {
 	if err := done(); err != nil {
 		t.Errorf("Serve returned %v after a clean shutdown", err)
 	}
-	if _, err := http.Get(base + "/healthz"); err == nil {
-		t.Error("server still accepts connections after shutdown")
+}
+
+// A negative DrainDelay stops accepting at once; a request that outlives
+// ShutdownTimeout makes Serve report it.
+func TestShutdownTimeout(t *testing.T) {
+	entered := make(chan struct{})
+	release := make(chan struct{})
+	defer close(release)
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /stuck", func(w http.ResponseWriter, r *http.Request) {
+		close(entered)
+		<-release
+	})
+	base, shutdown, done := start(t, &Server{Handler: mux, DrainDelay: -1, ShutdownTimeout: 200 * time.Millisecond})
+	go func() {
+		if resp, err := http.Get(base + "/stuck"); err == nil {
+			resp.Body.Close()
+		}
+	}()
+	<-entered
+	shutdown()
+	err := done()
+	if err == nil || !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("Serve returned %v, want a shutdown deadline error", err)
+	}
+}
+
+func TestDrainDefaults(t *testing.T) {
+	// gen renders terminationGracePeriodSeconds from these.
+	if DefaultDrainDelay != 5*time.Second || DefaultShutdownTimeout != 20*time.Second {
+		t.Errorf("defaults %v and %v, want 5s and 20s", DefaultDrainDelay, DefaultShutdownTimeout)
 	}
 }
 
@@ -217,5 +312,56 @@ func TestClientIP(t *testing.T) {
 		if got := ClientIP(r); got != tt.want {
 			t.Errorf("ClientIP(%s, %q, %q) = %s, want %s", tt.remote, tt.realIP, tt.xff, got, tt.want)
 		}
+	}
+}
+
+// The first SIGTERM starts the drain; a second ends the process at once
+// (a developer's second Ctrl-C).
+func TestMainSecondSignal(t *testing.T) {
+	if os.Getenv("KIN_TEST_MAIN") == "1" {
+		Main("test", func(ctx context.Context, log *slog.Logger) error {
+			fmt.Fprintln(os.Stderr, "running")
+			<-ctx.Done()
+			fmt.Fprintln(os.Stderr, "draining")
+			time.Sleep(time.Hour) // a drain that does not end by itself
+			return nil
+		})
+		return
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestMainSecondSignal$")
+	cmd.Env = append(os.Environ(), "KIN_TEST_MAIN=1")
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	lines := bufio.NewScanner(stderr)
+	expect := func(want string) {
+		t.Helper()
+		for lines.Scan() {
+			if lines.Text() == want {
+				return
+			}
+		}
+		t.Fatalf("the child never said %q", want)
+	}
+	expect("running")
+	cmd.Process.Signal(syscall.SIGTERM)
+	expect("draining")
+	cmd.Process.Signal(syscall.SIGTERM)
+	waited := make(chan error, 1)
+	go func() { waited <- cmd.Wait() }()
+	select {
+	case err = <-waited:
+	case <-time.After(30 * time.Second):
+		cmd.Process.Kill()
+		t.Fatal("the second SIGTERM did not end the process")
+	}
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.Sys().(syscall.WaitStatus).Signal() != syscall.SIGTERM {
+		t.Errorf("after a second SIGTERM: %v, want killed by SIGTERM", err)
 	}
 }
