@@ -129,7 +129,9 @@ func startAppWith(t testing.TB, captcha string) (*app, string) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- a.server("").Serve(ctx, ln) }()
+	srv := a.server("")
+	srv.DrainDelay = -1 // nothing routes here to drain
+	go func() { done <- srv.Serve(ctx, ln) }()
 	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {

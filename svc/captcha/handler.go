@@ -54,7 +54,7 @@ func allow(l *ratelimit.Limiter, r *http.Request) error {
 		return nil
 	}
 	if ok, retry := l.Allow(server.ClientIP(r)); !ok {
-		return server.TooManyRequests(retry)
+		return server.TooManyRequests(retry, "too many captchas from this address")
 	}
 	return nil
 }

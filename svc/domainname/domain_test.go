@@ -27,7 +27,7 @@ func serve(t *testing.T, svc *service) string {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	srv := &server.Server{Handler: svc.routes(), Ready: svc.db.PingContext, Log: slog.New(slog.DiscardHandler)}
+	srv := &server.Server{Handler: svc.routes(), Ready: svc.db.PingContext, Log: slog.New(slog.DiscardHandler), DrainDelay: -1}
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ctx, ln) }()
 	t.Cleanup(func() {

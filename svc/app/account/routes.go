@@ -3,7 +3,6 @@ package account
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -296,23 +295,11 @@ func clientError(err error) error {
 	case errors.Is(err, ErrCaptchaMissing):
 		return server.FieldError("captcha", "the captcha has expired or was used already: type the digits of the new picture")
 	case errors.As(err, &le):
-		return retryError(http.StatusTooManyRequests, le.RetryAfter, "too many "+le.What+": try again in %s")
+		return server.TooManyRequests(le.RetryAfter, "too many "+le.What)
 	case errors.As(err, &ue):
-		return retryError(http.StatusServiceUnavailable, ue.RetryAfter, ue.What+" cannot be asked right now: try again in %s")
+		return server.Unavailable(ue.RetryAfter, ue.What+" cannot be asked right now")
 	case errors.Is(err, context.DeadlineExceeded):
-		return retryError(http.StatusServiceUnavailable, busyRetry, "the site is busy: try again in %s")
+		return server.Unavailable(busyRetry, "the site is busy")
 	}
 	return err
-}
-
-// retryError returns an *Error whose Retry-After header and message say
-// the same whole number of seconds (rounded up, at least 1).
-func retryError(status int, after time.Duration, format string) *server.Error {
-	secs := int((after + time.Second - 1) / time.Second)
-	secs = max(secs, 1)
-	wait := fmt.Sprintf("%d seconds", secs)
-	if secs == 1 {
-		wait = "1 second"
-	}
-	return &server.Error{Status: status, RetryAfter: time.Duration(secs) * time.Second, Msg: fmt.Sprintf(format, wait)}
 }

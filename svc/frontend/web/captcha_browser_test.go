@@ -25,7 +25,7 @@ import (
 const (
 	msgNeedCaptcha  = "too many failed sign-ins for this account: type the digits of the captcha as well"
 	msgWrongCaptcha = "the digits do not match the captcha: type the digits of the new one"
-	msgSlowDown     = "too many sign-ins from your address: wait 30 seconds and try again"
+	msgSlowDown     = "too many failed sign-ins from this address: try again in 30 seconds"
 )
 
 // stubAPI stands in for the app's sign-in and for the captcha service,

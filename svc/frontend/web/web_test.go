@@ -48,7 +48,7 @@ func serveWith(t *testing.T, routes func(*http.ServeMux)) (string, *Client) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	srv := &server.Server{Handler: h, Log: slog.New(slog.DiscardHandler)}
+	srv := &server.Server{Handler: h, Log: slog.New(slog.DiscardHandler), DrainDelay: -1}
 	go func() { done <- srv.Serve(ctx, ln) }()
 	t.Cleanup(func() {
 		cancel()

@@ -39,13 +39,14 @@ func FieldError(field, format string, args ...any) *Error {
 	return &Error{Status: http.StatusBadRequest, Msg: fmt.Sprintf(format, args...), Field: field}
 }
 
-// TooManyRequests returns a 429 *Error asking the client to wait. The
-// message names the same whole number of seconds as its Retry-After.
-func TooManyRequests(retryAfter time.Duration) *Error {
+// TooManyRequests returns a 429 *Error asking the client to wait: reason
+// says which limit is used up, and the message ends "try again in N
+// seconds" with the N of its Retry-After.
+func TooManyRequests(retryAfter time.Duration, reason string) *Error {
 	secs := retrySeconds(retryAfter)
 	return &Error{
 		Status:     http.StatusTooManyRequests,
-		Msg:        fmt.Sprintf("too many attempts: wait %s and try again", seconds(secs)),
+		Msg:        fmt.Sprintf("%s: try again in %s", reason, seconds(secs)),
 		RetryAfter: time.Duration(secs) * time.Second,
 	}
 }

@@ -173,10 +173,10 @@ func TestRetryMessages(t *testing.T) {
 		msg  string
 		wait int
 	}{
-		{TooManyRequests(time.Second), "too many attempts: wait 1 second and try again", 1},
-		{TooManyRequests(0), "too many attempts: wait 1 second and try again", 1},
-		{TooManyRequests(1200 * time.Millisecond), "too many attempts: wait 2 seconds and try again", 2},
-		{TooManyRequests(338 * time.Second), "too many attempts: wait 338 seconds and try again", 338},
+		{TooManyRequests(time.Second, "too many attempts"), "too many attempts: try again in 1 second", 1},
+		{TooManyRequests(0, "too many attempts"), "too many attempts: try again in 1 second", 1},
+		{TooManyRequests(1200*time.Millisecond, "too many attempts"), "too many attempts: try again in 2 seconds", 2},
+		{TooManyRequests(338*time.Second, "too many attempts"), "too many attempts: try again in 338 seconds", 338},
 		{Unavailable(10*time.Second, "the captcha service does not answer"), "the captcha service does not answer: try again in 10 seconds", 10},
 		{Unavailable(time.Second, "the database is busy"), "the database is busy: try again in 1 second", 1},
 		{Unavailable(100*time.Millisecond, "x"), "x: try again in 1 second", 1},

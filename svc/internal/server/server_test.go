@@ -17,6 +17,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/kin-social/kin/gen/site"
 )
 
 // start serves s on a real loopback socket through the whole platform and
@@ -82,7 +84,7 @@ func TestPlatform(t *testing.T) {
 		return errors.New("secret internal detail")
 	}))
 	mux.Handle("GET /slow", Handle(func(w http.ResponseWriter, r *http.Request) error {
-		return TooManyRequests(1500 * time.Millisecond)
+		return TooManyRequests(1500*time.Millisecond, "too many attempts")
 	}))
 	mux.HandleFunc("GET /panic", func(w http.ResponseWriter, r *http.Request) { panic("boom") })
 	base, _, _ := start(t, &Server{Handler: mux, Ready: func(context.Context) error { return ready }})
@@ -284,10 +286,15 @@ func TestShutdownTimeout(t *testing.T) {
 	}
 }
 
+// TestDrainDefaults checks the defaults against gen/site, which renders
+// every pod's terminationGracePeriodSeconds to cover them.
 func TestDrainDefaults(t *testing.T) {
-	// gen renders terminationGracePeriodSeconds from these.
-	if DefaultDrainDelay != 5*time.Second || DefaultShutdownTimeout != 20*time.Second {
-		t.Errorf("defaults %v and %v, want 5s and 20s", DefaultDrainDelay, DefaultShutdownTimeout)
+	if DefaultDrainDelay != site.DrainDelay || DefaultShutdownTimeout != site.ShutdownTimeout {
+		t.Errorf("defaults %v and %v, but gen/site renders the grace period for %v and %v: make them agree",
+			DefaultDrainDelay, DefaultShutdownTimeout, site.DrainDelay, site.ShutdownTimeout)
+	}
+	if site.TerminationGracePeriod <= DefaultDrainDelay+DefaultShutdownTimeout {
+		t.Errorf("grace period %v does not cover drain %v plus shutdown %v", site.TerminationGracePeriod, DefaultDrainDelay, DefaultShutdownTimeout)
 	}
 }
 
