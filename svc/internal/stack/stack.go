@@ -8,19 +8,14 @@ package stack
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
-	"net/http/httputil"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
 	"strings"
 	"sync"
 	"syscall"
@@ -54,6 +49,9 @@ type Route struct {
 	Path  string
 	Exact bool
 	Part  string
+	// BodyLimit is the largest request body in bytes, the Ingress's
+	// proxy-body-size; 0 means none, as nginx's 0 does.
+	BodyLimit int64
 }
 
 // Options say how to run the stack.
@@ -335,107 +333,4 @@ func waitReady(ctx context.Context, p *proc) error {
 			return fmt.Errorf("%s not ready after 60s", p.name)
 		}
 	}
-}
-
-// router picks a route the way ingress-nginx does: among the rules of the
-// request's host, an Exact path that equals the request path wins, else the
-// longest Prefix rule that matches on a path-segment boundary.
-type router struct {
-	byHost map[string][]Route // sorted: exact first, then longer paths first
-	domain string
-	proxy  map[string]*httputil.ReverseProxy
-}
-
-func newRouter(routes []Route, domain string, ports map[string]string) *router {
-	r := &router{byHost: map[string][]Route{}, domain: domain, proxy: map[string]*httputil.ReverseProxy{}}
-	for _, rt := range routes {
-		r.byHost[rt.Host] = append(r.byHost[rt.Host], rt)
-	}
-	for _, rs := range r.byHost {
-		sort.SliceStable(rs, func(i, j int) bool {
-			if rs[i].Exact != rs[j].Exact {
-				return rs[i].Exact
-			}
-			return len(rs[i].Path) > len(rs[j].Path)
-		})
-	}
-	for part, addr := range ports {
-		target := &url.URL{Scheme: "http", Host: addr}
-		r.proxy[part] = &httputil.ReverseProxy{
-			Rewrite: func(pr *httputil.ProxyRequest) {
-				pr.SetURL(target)
-				pr.SetXForwarded()
-				// ingress-nginx passes the visitor's Host through.
-				pr.Out.Host = pr.In.Host
-				if ip, _, err := net.SplitHostPort(pr.In.RemoteAddr); err == nil {
-					pr.Out.Header.Set("X-Real-IP", ip)
-				}
-			},
-			ErrorHandler: func(w http.ResponseWriter, req *http.Request, err error) {
-				slog.Warn("proxy", "part", part, "err", err.Error())
-				writeError(w, http.StatusBadGateway, part+" is not answering: see its log")
-			},
-		}
-	}
-	return r
-}
-
-// siteHost maps the host a developer browses (localhost, or a
-// subdomain of localhost such as admin.localhost) to the spec's host.
-func (r *router) siteHost(host string) string {
-	if h, _, err := net.SplitHostPort(host); err == nil {
-		host = h
-	}
-	if sub, ok := strings.CutSuffix(host, ".localhost"); ok {
-		for h := range r.byHost {
-			if strings.HasPrefix(h, sub+".") {
-				return h
-			}
-		}
-	}
-	return r.domain
-}
-
-// Match returns the route for host and path, and whether there is one.
-func (r *router) Match(host, path string) (Route, bool) {
-	for _, rt := range r.byHost[r.siteHost(host)] {
-		switch {
-		case rt.Exact && path == rt.Path:
-			return rt, true
-		case !rt.Exact && prefixMatch(rt.Path, path):
-			return rt, true
-		}
-	}
-	return Route{}, false
-}
-
-// prefixMatch is Kubernetes' Prefix path type: element-wise, so /api
-// matches /api and /api/x but not /apix.
-func prefixMatch(prefix, path string) bool {
-	if prefix == "/" {
-		return true
-	}
-	p := strings.TrimSuffix(prefix, "/")
-	return path == p || strings.HasPrefix(path, p+"/")
-}
-
-func (r *router) ServeHTTP(w http.ResponseWriter, req *http.Request) {
-	rt, ok := r.Match(req.Host, req.URL.Path)
-	if !ok {
-		writeError(w, http.StatusNotFound, "no route for this host and path")
-		return
-	}
-	p, ok := r.proxy[rt.Part]
-	if !ok {
-		writeError(w, http.StatusServiceUnavailable, "the "+rt.Part+" part does not run in the local stack yet")
-		return
-	}
-	p.ServeHTTP(w, req)
-}
-
-func writeError(w http.ResponseWriter, status int, msg string) {
-	b, _ := json.Marshal(map[string]string{"error": msg})
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(status)
-	w.Write(append(b, '\n'))
 }
