@@ -75,6 +75,9 @@ type Options struct {
 type Stack struct {
 	// URL is where the site is served, e.g. http://localhost:8080.
 	URL string
+	// Demo are the accounts opened on a throwaway database (none on a
+	// database given in Options.DB).
+	Demo []DemoAccount
 
 	dbServer *dbserver.Server
 	procs    []*proc
@@ -82,13 +85,6 @@ type Stack struct {
 	binDir   string
 	logMu    sync.Mutex
 	log      io.Writer
-}
-
-type proc struct {
-	name string
-	addr string
-	cmd  *exec.Cmd
-	done chan struct{}
 }
 
 // Start builds and starts everything; on failure it stops what it started.
@@ -164,6 +160,11 @@ func Start(ctx context.Context, opts Options) (st *Stack, err error) {
 	h := newRouter(opts.Routes, opts.Domain, ports)
 	s.srv = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	go s.srv.Serve(ln)
+	if s.dbServer != nil {
+		if err := s.seed(ctx, dbc); err != nil {
+			return nil, err
+		}
+	}
 	return s, nil
 }
 
@@ -176,14 +177,7 @@ func (s *Stack) Stop() error {
 		cancel()
 	}
 	for i := len(s.procs) - 1; i >= 0; i-- {
-		p := s.procs[i]
-		p.cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-p.done:
-		case <-time.After(25 * time.Second):
-			p.cmd.Process.Kill()
-			<-p.done
-		}
+		s.stopProc(s.procs[i])
 	}
 	var err error
 	if s.dbServer != nil {
@@ -272,19 +266,6 @@ func (s *Stack) run(ctx context.Context, name string, env []string) error {
 	return nil
 }
 
-func (s *Stack) start(name, addr string, env, args []string) error {
-	cmd := s.command(name, env, args)
-	pw := s.prefix(name)
-	cmd.Stdout, cmd.Stderr = pw, pw
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("start %s: %w", name, err)
-	}
-	p := &proc{name: name, addr: addr, cmd: cmd, done: make(chan struct{})}
-	go func() { cmd.Wait(); close(p.done) }()
-	s.procs = append(s.procs, p)
-	return nil
-}
-
 // prefix returns a writer that copies whole lines to the stack's log, each
 // behind the service's name, so interleaved output stays readable.
 func (s *Stack) prefix(name string) io.Writer {
@@ -309,28 +290,4 @@ func freeAddr() (string, error) {
 	}
 	defer ln.Close()
 	return ln.Addr().String(), nil
-}
-
-func waitReady(ctx context.Context, p *proc) error {
-	deadline := time.Now().Add(60 * time.Second)
-	client := &http.Client{Timeout: 2 * time.Second}
-	for {
-		resp, err := client.Get("http://" + p.addr + "/readyz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
-		}
-		select {
-		case <-p.done:
-			return fmt.Errorf("%s exited before it was ready (see its log above)", p.name)
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(100 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("%s not ready after 60s", p.name)
-		}
-	}
 }
