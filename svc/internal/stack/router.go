@@ -242,3 +242,11 @@ func writeError(w http.ResponseWriter, status int, msg string) {
 	}
 	server.WriteError(w, status, msg)
 }
+
+// siteURL is where the site listening on addr is browsed: always under
+// localhost, the one local name the router maps to the site's host (and
+// the KIN_DOMAIN the services are given), whatever address it listens on.
+func siteURL(addr net.Addr) string {
+	_, port, _ := net.SplitHostPort(addr.String())
+	return "http://" + net.JoinHostPort("localhost", port)
+}

@@ -412,3 +412,20 @@ func TestAssetEncodingThroughRouter(t *testing.T) {
 		})
 	}
 }
+
+// The stack's URL is under localhost whatever it listens on, since the
+// router answers 127.0.0.1 with a 404.
+func TestSiteURL(t *testing.T) {
+	for _, listen := range []string{"127.0.0.1:0", "localhost:0", "[::1]:0"} {
+		ln, err := net.Listen("tcp", listen)
+		if err != nil {
+			t.Logf("listen on %s: %v", listen, err)
+			continue
+		}
+		_, port, _ := net.SplitHostPort(ln.Addr().String())
+		if got, want := siteURL(ln.Addr()), "http://localhost:"+port; got != want {
+			t.Errorf("listening on %s: URL %s, want %s", ln.Addr(), got, want)
+		}
+		ln.Close()
+	}
+}

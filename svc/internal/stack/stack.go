@@ -150,13 +150,7 @@ func Start(ctx context.Context, opts Options) (st *Stack, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("listen on %s: %w (is another stack running? use -listen)", opts.Listen, err)
 	}
-	// Keep the host the developer asked for (localhost) in the URL: the
-	// domain check of domainname compares it with KIN_DOMAIN.
-	s.URL = "http://" + ln.Addr().String()
-	if host, _, err := net.SplitHostPort(opts.Listen); err == nil && host != "" {
-		_, port, _ := net.SplitHostPort(ln.Addr().String())
-		s.URL = "http://" + net.JoinHostPort(host, port)
-	}
+	s.URL = siteURL(ln.Addr())
 	h := newRouter(opts.Routes, opts.Domain, ports)
 	s.srv = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	go s.srv.Serve(ln)
