@@ -245,7 +245,10 @@ func dbEnv(c config.DB) []string {
 func (s *Stack) command(name string, env, args []string) *exec.Cmd {
 	cmd := exec.Command(filepath.Join(s.binDir, name), args...)
 	cmd.Env = append(os.Environ(), env...)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
+	// Its own process group, so Ctrl-C in the terminal reaches only the
+	// stack, which then stops the services, rather than every service at
+	// once (which the supervisor would take for crashes).
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM, Setpgid: true}
 	return cmd
 }
 

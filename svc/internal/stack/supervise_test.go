@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -82,5 +83,28 @@ func TestExitBeforeReady(t *testing.T) {
 	s.stopProc(s.procs[0])
 	if strings.Contains(log.String(), "restarting") {
 		t.Errorf("a part that never was ready was restarted:\n%s", log.String())
+	}
+}
+
+// Parts run in their own process group: Ctrl-C in the terminal sends
+// SIGINT to the stack's group only, and the stack then stops the parts in
+// order, instead of every part exiting at once and being restarted.
+func TestPartsOwnProcessGroup(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "sleeper"), []byte("#!/bin/sh\nexec sleep 30\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	s := &Stack{binDir: dir, log: &lockedLog{}}
+	if err := s.start("sleeper", "127.0.0.1:1", nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	p := s.procs[0]
+	defer s.stopProc(p)
+	pgid, err := syscall.Getpgid(p.cmd.Process.Pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pgid == syscall.Getpgrp() {
+		t.Errorf("the part is in the stack's process group %d", pgid)
 	}
 }
