@@ -31,12 +31,16 @@ func startSite(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	routes, err := Routes(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
 	dbc := dbtest.Config(t)
 	var log strings.Builder
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	st, err := stack.Start(ctx, stack.Options{
-		Routes:            Routes(spec),
+		Routes:            routes,
 		Domain:            spec.Hosts.Site,
 		Listen:            "localhost:0", // the site's domain in the stack, as domainname checks
 		DB:                &dbc,

@@ -46,7 +46,7 @@ func Start(ctx context.Context) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("start database: %w", err)
 	}
-	s := &Server{dir: dir, done: make(chan error, 1)}
+	s := &Server{dir: dir}
 	ok := false
 	defer func() {
 		if !ok {
@@ -54,22 +54,58 @@ func Start(ctx context.Context) (*Server, error) {
 		}
 	}()
 	data := filepath.Join(dir, "data")
+	// Each server has its own temporary directory: with the shared /tmp,
+	// concurrent initializations removed each other's temporary tables
+	// (#sql-temptable-...) and failed.
+	tmp := filepath.Join(dir, "tmp")
+	if err := os.Mkdir(tmp, 0o700); err != nil {
+		return nil, fmt.Errorf("start database: %w", err)
+	}
 	var out bytes.Buffer
-	init := exec.CommandContext(ctx, initCmd[0], append(initCmd[1:], "--datadir="+data)...)
+	init := exec.CommandContext(ctx, initCmd[0], append(initCmd[1:], "--datadir="+data, "--tmpdir="+tmp)...)
 	init.Stdout, init.Stderr = &out, &out
 	if err := init.Run(); err != nil {
 		return nil, fmt.Errorf("initialize database in %s: %w\n%s", data, err, out.Bytes())
 	}
-	port, err := freePort()
+	// A free port found by listening on port 0 can be taken by another
+	// process before the server binds it; then the server exits saying
+	// so, and it is tried again on another port.
+	for attempt := 1; ; attempt++ {
+		err := s.start(ctx, daemon, data, tmp)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, errPortTaken) || attempt == maxPortAttempts {
+			log, _ := os.ReadFile(filepath.Join(dir, "error.log"))
+			return nil, fmt.Errorf("start %s: %w\n%s", daemon, err, log)
+		}
+	}
+	ok = true
+	return s, nil
+}
+
+// maxPortAttempts bounds the retries on a port taken between finding it
+// free and the server binding it.
+const maxPortAttempts = 5
+
+// errPortTaken means the server exited because its port was in use.
+var errPortTaken = errors.New("port taken by another process")
+
+// start runs the server on a free port and waits until it answers.
+func (s *Server) start(ctx context.Context, daemon, data, tmp string) error {
+	port, err := pickPort()
 	if err != nil {
-		return nil, err
+		return err
 	}
 	s.Addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+	errLog := filepath.Join(s.dir, "error.log")
+	os.Remove(errLog) // so a retry reads only its own attempt's log
 	args := []string{
 		"--no-defaults",
 		"--datadir=" + data,
-		"--socket=" + filepath.Join(dir, "sock"),
-		"--pid-file=" + filepath.Join(dir, "pid"),
+		"--tmpdir=" + tmp,
+		"--socket=" + filepath.Join(s.dir, "sock"),
+		"--pid-file=" + filepath.Join(s.dir, "pid"),
 		"--bind-address=127.0.0.1",
 		"--port=" + strconv.Itoa(port),
 		"--character-set-server=utf8mb4",
@@ -77,7 +113,7 @@ func Start(ctx context.Context) (*Server, error) {
 		"--innodb-buffer-pool-size=64M",
 		"--innodb-flush-log-at-trx-commit=2",
 		"--skip-log-bin",
-		"--log-error=" + filepath.Join(dir, "error.log"),
+		"--log-error=" + errLog,
 	}
 	if os.Geteuid() == 0 {
 		args = append(args, "--user=root")
@@ -86,16 +122,35 @@ func Start(ctx context.Context) (*Server, error) {
 	// Die with the process that started us, even if it is killed.
 	s.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Setpgid: true}
 	if err := s.cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start %s: %w", daemon, err)
+		s.cmd = nil
+		return fmt.Errorf("start %s: %w", daemon, err)
 	}
+	s.done = make(chan error, 1)
 	go func() { s.done <- s.cmd.Wait() }()
-	if err := s.waitReady(ctx); err != nil {
-		log, _ := os.ReadFile(filepath.Join(dir, "error.log"))
-		return nil, fmt.Errorf("start %s: %w\n%s", daemon, err, log)
+	err = s.waitReady(ctx)
+	if err == nil {
+		return nil
 	}
-	ok = true
-	return s, nil
+	if errors.Is(err, errPortTaken) {
+		s.stopProcess() // ours, if it still runs; the next attempt reuses the directory
+		s.cmd = nil
+		return err
+	}
+	var exited *exitError
+	if errors.As(err, &exited) {
+		s.cmd = nil // already reaped
+		log, _ := os.ReadFile(errLog)
+		if bytes.Contains(log, []byte("Address already in use")) || bytes.Contains(log, []byte("Can't start server: Bind")) {
+			return fmt.Errorf("%w: %v", errPortTaken, err)
+		}
+	}
+	return err
 }
+
+// exitError is the server exiting before it answered.
+type exitError struct{ err error }
+
+func (e *exitError) Error() string { return fmt.Sprintf("server exited: %v", e.err) }
 
 // find returns the server binary and the command that initializes a data
 // directory for it (without --datadir).
@@ -124,6 +179,10 @@ func find() (daemon string, initCmd []string, err error) {
 	return "", nil, ErrNotFound
 }
 
+// pickPort is freePort, replaced in a test by one that returns a taken
+// port.
+var pickPort = freePort
+
 func freePort() (int, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -141,13 +200,22 @@ func (s *Server) waitReady(ctx context.Context) error {
 	defer db.Close()
 	deadline := time.Now().Add(60 * time.Second)
 	for {
-		err := db.PingContext(ctx)
+		var sock string
+		// Bounded, so a listener that never answers (whoever took the
+		// port) does not hold the check past the server's exit.
+		qctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		err := db.QueryRowContext(qctx, "SELECT @@socket").Scan(&sock)
+		cancel()
 		if err == nil {
+			if sock != filepath.Join(s.dir, "sock") {
+				// Another server took the port first; ours will exit.
+				return fmt.Errorf("%w: %s answers with socket %s", errPortTaken, s.Addr, sock)
+			}
 			return nil
 		}
 		select {
 		case werr := <-s.done:
-			return fmt.Errorf("server exited: %v", werr)
+			return &exitError{werr}
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-time.After(100 * time.Millisecond):
@@ -165,14 +233,20 @@ func (s *Server) Config(name string) config.DB {
 
 // Stop stops the server and removes its directory.
 func (s *Server) Stop() error {
-	if s.cmd != nil && s.cmd.Process != nil {
-		s.cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-s.done:
-		case <-time.After(15 * time.Second):
-			s.cmd.Process.Kill()
-			<-s.done
-		}
-	}
+	s.stopProcess()
 	return os.RemoveAll(s.dir)
+}
+
+// stopProcess stops the server gracefully, killing it after 15 s.
+func (s *Server) stopProcess() {
+	if s.cmd == nil || s.cmd.Process == nil {
+		return
+	}
+	s.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-s.done:
+	case <-time.After(15 * time.Second):
+		s.cmd.Process.Kill()
+		<-s.done
+	}
 }

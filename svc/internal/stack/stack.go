@@ -8,19 +8,14 @@ package stack
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
-	"net/http/httputil"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
 	"strings"
 	"sync"
 	"syscall"
@@ -62,6 +57,9 @@ type Route struct {
 	Path  string
 	Exact bool
 	Part  string
+	// BodyLimit is the largest request body in bytes, the Ingress's
+	// proxy-body-size; 0 means none, as nginx's 0 does.
+	BodyLimit int64
 }
 
 // Options say how to run the stack.
@@ -85,6 +83,9 @@ type Options struct {
 type Stack struct {
 	// URL is where the site is served, e.g. http://localhost:8080.
 	URL string
+	// Demo are the accounts opened on a throwaway database (none on a
+	// database given in Options.DB).
+	Demo []DemoAccount
 
 	dbServer *dbserver.Server
 	procs    []*proc
@@ -92,13 +93,6 @@ type Stack struct {
 	binDir   string
 	logMu    sync.Mutex
 	log      io.Writer
-}
-
-type proc struct {
-	name string
-	addr string
-	cmd  *exec.Cmd
-	done chan struct{}
 }
 
 // Start builds and starts everything; on failure it stops what it started.
@@ -168,16 +162,15 @@ func Start(ctx context.Context, opts Options) (st *Stack, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("listen on %s: %w (is another stack running? use -listen)", opts.Listen, err)
 	}
-	// Keep the host the developer asked for (localhost) in the URL: the
-	// domain check of domainname compares it with KIN_DOMAIN.
-	s.URL = "http://" + ln.Addr().String()
-	if host, _, err := net.SplitHostPort(opts.Listen); err == nil && host != "" {
-		_, port, _ := net.SplitHostPort(ln.Addr().String())
-		s.URL = "http://" + net.JoinHostPort(host, port)
-	}
+	s.URL = siteURL(ln.Addr())
 	h := newRouter(opts.Routes, opts.Domain, ports)
 	s.srv = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	go s.srv.Serve(ln)
+	if s.dbServer != nil {
+		if err := s.seed(ctx, dbc); err != nil {
+			return nil, err
+		}
+	}
 	return s, nil
 }
 
@@ -190,14 +183,7 @@ func (s *Stack) Stop() error {
 		cancel()
 	}
 	for i := len(s.procs) - 1; i >= 0; i-- {
-		p := s.procs[i]
-		p.cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-p.done:
-		case <-time.After(25 * time.Second):
-			p.cmd.Process.Kill()
-			<-p.done
-		}
+		s.stopProc(s.procs[i])
 	}
 	var err error
 	if s.dbServer != nil {
@@ -301,7 +287,10 @@ func dbEnv(c config.DB) []string {
 func (s *Stack) command(name string, env, args []string) *exec.Cmd {
 	cmd := exec.Command(filepath.Join(s.binDir, name), args...)
 	cmd.Env = append(os.Environ(), env...)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
+	// Its own process group, so Ctrl-C in the terminal reaches only the
+	// stack, which then stops the services, rather than every service at
+	// once (which the supervisor would take for crashes).
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM, Setpgid: true}
 	return cmd
 }
 
@@ -313,19 +302,6 @@ func (s *Stack) run(ctx context.Context, name string, env []string) error {
 	if err := cmd.Run(); err != nil {
 		return fmt.Errorf("%s failed: %w (see its log above)", name, err)
 	}
-	return nil
-}
-
-func (s *Stack) start(name, addr string, env, args []string) error {
-	cmd := s.command(name, env, args)
-	pw := s.prefix(name)
-	cmd.Stdout, cmd.Stderr = pw, pw
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("start %s: %w", name, err)
-	}
-	p := &proc{name: name, addr: addr, cmd: cmd, done: make(chan struct{})}
-	go func() { cmd.Wait(); close(p.done) }()
-	s.procs = append(s.procs, p)
 	return nil
 }
 
@@ -353,131 +329,4 @@ func freeAddr() (string, error) {
 	}
 	defer ln.Close()
 	return ln.Addr().String(), nil
-}
-
-func waitReady(ctx context.Context, p *proc) error {
-	deadline := time.Now().Add(60 * time.Second)
-	client := &http.Client{Timeout: 2 * time.Second}
-	for {
-		resp, err := client.Get("http://" + p.addr + "/readyz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
-		}
-		select {
-		case <-p.done:
-			return fmt.Errorf("%s exited before it was ready (see its log above)", p.name)
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(100 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("%s not ready after 60s", p.name)
-		}
-	}
-}
-
-// router picks a route the way ingress-nginx does: among the rules of the
-// request's host, an Exact path that equals the request path wins, else the
-// longest Prefix rule that matches on a path-segment boundary.
-type router struct {
-	byHost map[string][]Route // sorted: exact first, then longer paths first
-	domain string
-	proxy  map[string]*httputil.ReverseProxy
-}
-
-func newRouter(routes []Route, domain string, ports map[string]string) *router {
-	r := &router{byHost: map[string][]Route{}, domain: domain, proxy: map[string]*httputil.ReverseProxy{}}
-	for _, rt := range routes {
-		r.byHost[rt.Host] = append(r.byHost[rt.Host], rt)
-	}
-	for _, rs := range r.byHost {
-		sort.SliceStable(rs, func(i, j int) bool {
-			if rs[i].Exact != rs[j].Exact {
-				return rs[i].Exact
-			}
-			return len(rs[i].Path) > len(rs[j].Path)
-		})
-	}
-	for part, addr := range ports {
-		target := &url.URL{Scheme: "http", Host: addr}
-		r.proxy[part] = &httputil.ReverseProxy{
-			Rewrite: func(pr *httputil.ProxyRequest) {
-				pr.SetURL(target)
-				pr.SetXForwarded()
-				// ingress-nginx passes the visitor's Host through.
-				pr.Out.Host = pr.In.Host
-				if ip, _, err := net.SplitHostPort(pr.In.RemoteAddr); err == nil {
-					pr.Out.Header.Set("X-Real-IP", ip)
-				}
-			},
-			ErrorHandler: func(w http.ResponseWriter, req *http.Request, err error) {
-				slog.Warn("proxy", "part", part, "err", err.Error())
-				writeError(w, http.StatusBadGateway, part+" is not answering: see its log")
-			},
-		}
-	}
-	return r
-}
-
-// siteHost maps the host a developer browses (localhost, or a
-// subdomain of localhost such as admin.localhost) to the spec's host.
-func (r *router) siteHost(host string) string {
-	if h, _, err := net.SplitHostPort(host); err == nil {
-		host = h
-	}
-	if sub, ok := strings.CutSuffix(host, ".localhost"); ok {
-		for h := range r.byHost {
-			if strings.HasPrefix(h, sub+".") {
-				return h
-			}
-		}
-	}
-	return r.domain
-}
-
-// Match returns the route for host and path, and whether there is one.
-func (r *router) Match(host, path string) (Route, bool) {
-	for _, rt := range r.byHost[r.siteHost(host)] {
-		switch {
-		case rt.Exact && path == rt.Path:
-			return rt, true
-		case !rt.Exact && prefixMatch(rt.Path, path):
-			return rt, true
-		}
-	}
-	return Route{}, false
-}
-
-// prefixMatch is Kubernetes' Prefix path type: element-wise, so /api
-// matches /api and /api/x but not /apix.
-func prefixMatch(prefix, path string) bool {
-	if prefix == "/" {
-		return true
-	}
-	p := strings.TrimSuffix(prefix, "/")
-	return path == p || strings.HasPrefix(path, p+"/")
-}
-
-func (r *router) ServeHTTP(w http.ResponseWriter, req *http.Request) {
-	rt, ok := r.Match(req.Host, req.URL.Path)
-	if !ok {
-		writeError(w, http.StatusNotFound, "no route for this host and path")
-		return
-	}
-	p, ok := r.proxy[rt.Part]
-	if !ok {
-		writeError(w, http.StatusServiceUnavailable, "the "+rt.Part+" part does not run in the local stack yet")
-		return
-	}
-	p.ServeHTTP(w, req)
-}
-
-func writeError(w http.ResponseWriter, status int, msg string) {
-	b, _ := json.Marshal(map[string]string{"error": msg})
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(status)
-	w.Write(append(b, '\n'))
 }
