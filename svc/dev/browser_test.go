@@ -27,14 +27,11 @@ const captchaAnswer = "4242"
 // and returns its URL.
 func startSite(t *testing.T) string {
 	t.Helper()
-	spec, err := site.Load(filepath.Join("..", "..", "site.yaml"))
+	spec, err := site.Load(filepath.Join("testdata", "site.yaml")) // not the operator's site.yaml, whose edits must not break a test
 	if err != nil {
 		t.Fatal(err)
 	}
-	routes, err := Routes(spec)
-	if err != nil {
-		t.Fatal(err)
-	}
+	routes := Routes(spec)
 	dbc := dbtest.Config(t)
 	var log strings.Builder
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
