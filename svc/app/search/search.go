@@ -246,6 +246,23 @@ func (s *Service) People(ctx context.Context, viewer int64, query string) ([]Per
 		return []Person{}, err
 	}
 	q := s.querier()
+	if len(terms) > 1 {
+		// The rarest term leads: its words are the fewest to read.
+		counts, err := ownerCounts(ctx, q, terms, ownersLimit+1)
+		if err != nil {
+			return nil, err
+		}
+		idx := make([]int, len(terms))
+		for i := range idx {
+			idx[i] = i
+		}
+		slices.SortStableFunc(idx, func(a, b int) int { return counts[a] - counts[b] })
+		lead := make([]string, len(terms))
+		for i, j := range idx {
+			lead[i] = terms[j]
+		}
+		terms = lead
+	}
 	found, err := s.inCircle(ctx, q, viewer, terms)
 	if err != nil {
 		return nil, err

@@ -261,6 +261,34 @@ func circle(ctx context.Context, q db.Querier, viewer int64, frontier int) (map[
 	return m, blocked, nil
 }
 
+// ownerCounts returns, for each term, how many rows of search_words
+// start with it, counting no further than limit: at most limit rows of
+// the primary key read per term, in one round trip.
+func ownerCounts(ctx context.Context, q db.Querier, terms []string, limit int) ([]int, error) {
+	var (
+		parts []string
+		args  []any
+	)
+	for i, t := range terms {
+		parts = append(parts, fmt.Sprintf("SELECT %d, COUNT(*) FROM (SELECT 1 FROM search_words WHERE word%s LIMIT ?) t%d", i, like, i))
+		args = append(args, likePrefix(t), limit)
+	}
+	rows, err := q.QueryContext(ctx, strings.Join(parts, " UNION ALL "), args...)
+	if err != nil {
+		return nil, fmt.Errorf("count words starting with %q: %w", terms, err)
+	}
+	defer rows.Close()
+	counts := make([]int, len(terms))
+	for rows.Next() {
+		var i, n int
+		if err := rows.Scan(&i, &n); err != nil {
+			return nil, fmt.Errorf("count words starting with %q: %w", terms, err)
+		}
+		counts[i] = n
+	}
+	return counts, rows.Err()
+}
+
 // owners returns the people with a word starting with w (a person once
 // per such word), at most limit of them: one range scan of the primary
 // key.
@@ -385,9 +413,13 @@ func requests(ctx context.Context, q db.Querier, viewer int64, ids []int64) (ask
 	args := append([]any{viewer}, int64Args(ids)...)
 	args = append(args, viewer)
 	args = append(args, int64Args(ids)...)
+	// Two range scans (of the primary key and of
+	// friend_requests_incoming): an OR of the two would be a scan of the
+	// whole index.
 	rows, err := q.QueryContext(ctx, `SELECT sender_id, addressee_id FROM friend_requests
-		WHERE (sender_id = ? AND addressee_id IN (`+placeholders(len(ids))+`))
-		OR (addressee_id = ? AND sender_id IN (`+placeholders(len(ids))+`))`, args...)
+		WHERE sender_id = ? AND addressee_id IN (`+placeholders(len(ids))+`)
+		UNION ALL SELECT sender_id, addressee_id FROM friend_requests
+		WHERE addressee_id = ? AND sender_id IN (`+placeholders(len(ids))+`)`, args...)
 	if err != nil {
 		return nil, nil, fmt.Errorf("friend requests of user %d: %w", viewer, err)
 	}
