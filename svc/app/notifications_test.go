@@ -328,3 +328,24 @@ func TestNotificationPages(t *testing.T) {
 		t.Errorf("%d pages, want 3", pagesRead)
 	}
 }
+
+// TestNotifyStaysInTransaction: notify's check for blocks runs in the
+// caller's transaction, not on another connection of the pool, which a
+// busy pool may not have to give (with every connection in a transaction
+// waiting for a second one, none would ever finish).
+func TestNotifyStaysInTransaction(t *testing.T) {
+	a, base := startApp(t)
+	s, r := newMember(t, a, base, "S"), newMember(t, a, base, "R")
+	a.db.SetMaxOpenConns(1)
+	defer a.db.SetMaxOpenConns(16)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := db.InTx(ctx, a.db, func(q db.Querier) error {
+		if _, err := a.friends.WithTx(q).Request(ctx, s.id, r.id); err != nil {
+			return err
+		}
+		return a.notes.WithTx(q).Add(ctx, notify.Event{Kind: notify.Like, Recipient: r.id, Actor: s.id, Subject: 3})
+	}); err != nil {
+		t.Fatalf("a request and a like in one transaction on a pool of one connection: %v", err)
+	}
+}

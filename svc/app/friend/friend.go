@@ -204,6 +204,13 @@ func (s *Service) IsBlocked(ctx context.Context, a, b int64) (bool, error) {
 	return blocked, nil
 }
 
+// BlocksIn returns the Service running in the transaction q as a
+// notify.Blocks: it satisfies notify.TxBlocks, so notifications written
+// in a transaction check blocks in it.
+func (s *Service) BlocksIn(q db.Querier) notify.Blocks { return s.WithTx(q) }
+
+var _ notify.TxBlocks = (*Service)(nil)
+
 // AreFriends reports whether a and b are friends.
 func (s *Service) AreFriends(ctx context.Context, a, b int64) (bool, error) {
 	var friends bool
