@@ -371,12 +371,14 @@ func mutualFriend(ctx context.Context, q db.Querier, a, b int64) (int64, error) 
 func bridge(ctx context.Context, q db.Querier, near, far, viewer int64, budget int) (x, y int64, err error) {
 	err = q.QueryRowContext(ctx, `SELECT e.x, e.y FROM (
 			SELECT f1.friend_id AS x, fm.friend_id AS y
+			-- f1 read in the order of friendships_list, no sort: the
+			-- budget's rows are the first ones read.
 			FROM friendships f1 JOIN friendships fm ON fm.user_id = f1.friend_id
-			WHERE f1.user_id = ? AND f1.friend_id <> ? AND fm.friend_id <> ?
+			WHERE f1.user_id = ? AND fm.friend_id <> ?
 			ORDER BY f1.created_at DESC, f1.friend_id DESC LIMIT ?) e
 		JOIN friendships f2 ON f2.user_id = ? AND f2.friend_id = e.y
-		WHERE TRUE`+notBlockedWith("e.x")+notBlockedWith("e.y")+`
-		LIMIT 1`, near, far, near, budget, far, viewer, viewer, viewer, viewer).Scan(&x, &y)
+		WHERE e.x <> ?`+notBlockedWith("e.x")+notBlockedWith("e.y")+`
+		LIMIT 1`, near, near, budget, far, far, viewer, viewer, viewer, viewer).Scan(&x, &y)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, 0, nil
 	}
