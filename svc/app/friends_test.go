@@ -349,3 +349,27 @@ func TestCrossedRequests(t *testing.T) {
 		}
 	}
 }
+
+// TestBlockRacesAccept: a block and an acceptance at once leave the block
+// alone: no friendship, no request.
+func TestBlockRacesAccept(t *testing.T) {
+	a, base := startApp(t)
+	ctx := context.Background()
+	for i := range 10 {
+		s, ad := newMember(t, a, base, "S"), newMember(t, a, base, "A")
+		if _, err := a.friends.Request(ctx, s.id, ad.id); err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		var accept, block response
+		wg.Go(func() { accept = ad.b.do("POST", idPath("/api/v1/friends/requests/", s.id, "/accept"), nil) })
+		wg.Go(func() { block = s.b.do("PUT", idPath("/api/v1/blocks/", ad.id, ""), nil) })
+		wg.Wait()
+		if block.status != 204 || (accept.status != 200 && accept.status != 404) {
+			t.Errorf("round %d: accept %v, block %v", i, accept, block)
+		}
+		if got := relationRows(t, a, map[int64]string{s.id: "S", ad.id: "A"}); !slices.Equal(got, []string{"B S A"}) {
+			t.Errorf("round %d: rows %q, want only the block", i, got)
+		}
+	}
+}

@@ -349,3 +349,38 @@ func TestNotifyStaysInTransaction(t *testing.T) {
 		t.Fatalf("a request and a like in one transaction on a pool of one connection: %v", err)
 	}
 }
+
+// TestConcurrentLikes: many people liking one post at once make one
+// notification counting them all.
+func TestConcurrentLikes(t *testing.T) {
+	a, base := startApp(t)
+	ctx := context.Background()
+	r := newMember(t, a, base, "R")
+	var actors []member
+	for range 20 {
+		actors = append(actors, newMember(t, a, base, "A"))
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, len(actors))
+	for _, m := range actors {
+		wg.Go(func() {
+			errs <- a.notes.Add(ctx, notify.Event{Kind: notify.Like, Recipient: r.id, Actor: m.id, Subject: 42})
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Error(err)
+		}
+	}
+	list, unread := notifications(t, r)
+	if len(list) != 1 || unread != 1 || list[0]["count"] != 20.0 || len(list[0]["actors"].([]any)) != 3 {
+		t.Errorf("after 20 concurrent likes: %v", list)
+	}
+	var n int
+	a.db.QueryRow("SELECT COUNT(*) FROM notification_actors").Scan(&n)
+	if n != 20 {
+		t.Errorf("%d actors stored, want 20", n)
+	}
+}
