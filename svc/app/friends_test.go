@@ -373,3 +373,30 @@ func TestBlockRacesAccept(t *testing.T) {
 		}
 	}
 }
+
+// TestNamesVerbatim: names with HTML and SQL metacharacters and
+// non-ASCII text come back in lists and notifications exactly as stored
+// (JSON escapes <, > and &; the client sets them with textContent).
+func TestNamesVerbatim(t *testing.T) {
+	a, base := startApp(t)
+	const name = `<img src=x onerror=alert(1)> '; DROP TABLE friendships; -- "Zoë" 名前 \ %_`
+	x, y := newMember(t, a, base, name), newMember(t, a, base, "Y")
+	if r := x.b.do("POST", "/api/v1/friends/requests", map[string]int64{"user_id": y.id}); r.status != 201 {
+		t.Fatal(r)
+	}
+	r := y.b.do("GET", "/api/v1/friends/requests", nil)
+	if strings.Contains(string(r.body), "<img") {
+		t.Errorf("raw < in JSON: %s", r.body)
+	}
+	if got := r.json(t)["incoming"].([]any)[0].(map[string]any)["display_name"]; got != name {
+		t.Errorf("name in the requests list: %q", got)
+	}
+	list, _ := notifications(t, y)
+	if got := actorNames(list[0]); len(got) != 1 || got[0] != name {
+		t.Errorf("name in the notification: %q", got)
+	}
+	y.b.do("POST", idPath("/api/v1/friends/requests/", x.id, "/accept"), nil)
+	if got := y.b.do("GET", "/api/v1/friends", nil).json(t)["friends"].([]any)[0].(map[string]any)["display_name"]; got != name {
+		t.Errorf("name in the friends list: %q", got)
+	}
+}
