@@ -112,8 +112,19 @@ func insertFriendship(ctx context.Context, q db.Querier, a, b int64, now time.Ti
 }
 
 func deleteFriendship(ctx context.Context, q db.Querier, a, b int64) error {
-	_, err := exec(ctx, q, fmt.Sprintf("end friendship of users %d and %d", a, b),
-		"DELETE FROM friendships WHERE (user_id = ? AND friend_id = ?) OR (user_id = ? AND friend_id = ?)", a, b, b, a)
+	return deleteBoth(ctx, q, fmt.Sprintf("end friendship of users %d and %d", a, b),
+		"DELETE FROM friendships WHERE user_id = ? AND friend_id = ?", a, b)
+}
+
+// deleteBoth runs a DELETE of the row of a pair by its whole primary key,
+// both ways, the lower id first (as lockState locks them): an OR of the
+// two pairs could scan and lock a prefix of an index.
+func deleteBoth(ctx context.Context, q db.Querier, what, query string, a, b int64) error {
+	lo, hi := min(a, b), max(a, b)
+	if _, err := exec(ctx, q, what, query, lo, hi); err != nil {
+		return err
+	}
+	_, err := exec(ctx, q, what, query, hi, lo)
 	return err
 }
 
@@ -143,9 +154,8 @@ func requestSent(ctx context.Context, q db.Querier, from, to int64) (time.Time, 
 
 // deleteRequests deletes the pending requests between a and b, both ways.
 func deleteRequests(ctx context.Context, q db.Querier, a, b int64) error {
-	_, err := exec(ctx, q, fmt.Sprintf("delete requests between users %d and %d", a, b),
-		"DELETE FROM friend_requests WHERE (sender_id = ? AND addressee_id = ?) OR (sender_id = ? AND addressee_id = ?)", a, b, b, a)
-	return err
+	return deleteBoth(ctx, q, fmt.Sprintf("delete requests between users %d and %d", a, b),
+		"DELETE FROM friend_requests WHERE sender_id = ? AND addressee_id = ?", a, b)
 }
 
 func deleteRequest(ctx context.Context, q db.Querier, from, to int64) error {
@@ -175,9 +185,8 @@ func recordDecline(ctx context.Context, q db.Querier, from, to int64, now time.T
 }
 
 func deleteDeclines(ctx context.Context, q db.Querier, a, b int64) error {
-	_, err := exec(ctx, q, fmt.Sprintf("forget declines between users %d and %d", a, b),
-		"DELETE FROM friend_declines WHERE (sender_id = ? AND addressee_id = ?) OR (sender_id = ? AND addressee_id = ?)", a, b, b, a)
-	return err
+	return deleteBoth(ctx, q, fmt.Sprintf("forget declines between users %d and %d", a, b),
+		"DELETE FROM friend_declines WHERE sender_id = ? AND addressee_id = ?", a, b)
 }
 
 func insertBlock(ctx context.Context, q db.Querier, blocker, blocked int64, now time.Time) error {
