@@ -1,7 +1,8 @@
-// Command app serves Kin's JSON API under /api/v1/: accounts, sessions and
-// profiles (see API.md), and answers a listing server's liveness check at
-// /cgi-bin/system.cgi. It is wiring only: each feature (account, ...) is a
-// package with its store, its rules and its routes.
+// Command app serves Kin's JSON API under /api/v1/: accounts, sessions,
+// profiles, friends, blocks and notifications (see API.md), and answers a
+// listing server's liveness check at /cgi-bin/system.cgi. It is wiring
+// only: each feature (account, friend, notify, ...) is a package with its
+// store, its rules and its routes.
 //
 // Configuration (environment): KIN_LISTEN (default :8080), KIN_DOMAIN,
 // KIN_DB_ADDR, KIN_DB_NAME, KIN_DB_USER, KIN_DB_PASSWORD, and
@@ -15,12 +16,15 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/kin-social/kin/svc/app/account"
 	"github.com/kin-social/kin/svc/app/captcha"
+	"github.com/kin-social/kin/svc/app/friend"
 	"github.com/kin-social/kin/svc/app/listing"
+	"github.com/kin-social/kin/svc/app/notify"
 	"github.com/kin-social/kin/svc/internal/config"
 	"github.com/kin-social/kin/svc/internal/db"
 	"github.com/kin-social/kin/svc/internal/password"
@@ -59,7 +63,10 @@ func run(ctx context.Context, log *slog.Logger) error {
 		return err
 	}
 	defer conn.Close()
-	a := newApp(conn, cfg.captchaURL, log)
+	a, err := newApp(ctx, conn, cfg.captchaURL, log)
+	if err != nil {
+		return err
+	}
 	if n, err := a.accounts.Recanonicalize(ctx, log); err != nil {
 		return fmt.Errorf("canonicalize old addresses: %w", err)
 	} else if n > 0 {
@@ -75,24 +82,37 @@ type app struct {
 	accounts *account.Service
 	guard    *account.Guard
 	sessions *session.Store
+	friends  *friend.Service
+	notes    *notify.Service
 	log      *slog.Logger
 }
 
 // newApp returns the app on db, asking the captcha service at captchaURL.
 // main and the tests build it the same way.
-func newApp(conn *sql.DB, captchaURL string, log *slog.Logger) *app {
+func newApp(ctx context.Context, conn *sql.DB, captchaURL string, log *slog.Logger) (*app, error) {
 	sessions := session.NewStore(conn)
 	// Each hash holds 19 MiB and a core for tens of milliseconds: one per
 	// core keeps the CPU busy without queuing memory.
 	hasher := password.NewHasher(password.DefaultParams, runtime.GOMAXPROCS(0))
 	accounts := account.New(conn, hasher, sessions)
+	key, err := db.Key(ctx, conn, "cursor")
+	if err != nil {
+		return nil, err
+	}
+	cursors := db.NewCursors(key)
+	// notify asks friend about blocks, friend notifies through notify.
+	friends := friend.New(conn, cursors, accounts)
+	notes := notify.New(conn, cursors, accounts, friends)
+	friends = friends.WithNotifications(notes)
 	return &app{
 		db:       conn,
 		accounts: accounts,
 		guard:    account.NewGuard(accounts, captcha.New(captchaURL)),
 		sessions: sessions,
+		friends:  friends,
+		notes:    notes,
 		log:      log,
-	}
+	}, nil
 }
 
 // server returns the platform server that serves the app on addr, with
@@ -121,10 +141,26 @@ func (a *app) routes() http.Handler {
 		}
 		methods[path] = append(methods[path], method)
 	}
-	(&account.Routes{Accounts: a.accounts, Guard: a.guard, Sessions: a.sessions}).Add(route)
+	(&account.Routes{Accounts: a.accounts, Guard: a.guard, Sessions: a.sessions, Relations: a.friends}).Add(route)
+	(&friend.Routes{Friends: a.friends, Sessions: a.sessions}).Add(route)
+	(&notify.Routes{Notes: a.notes, Sessions: a.sessions}).Add(route)
 	listing.Add(route)
+	// The 405s are registered per method, not as one pattern for the
+	// path: a method-less "/api/v1/friends/requests" would conflict with
+	// "DELETE /api/v1/friends/{user_id}" (neither is more specific). HEAD
+	// is left out for paths with wildcards, whose HEAD pattern would
+	// conflict with a literal path's GET ("HEAD /api/v1/friends/{user_id}"
+	// and "GET /api/v1/friends/requests").
 	for _, p := range paths {
-		mux.Handle(p, methodNotAllowed(methods[p]))
+		h := methodNotAllowed(methods[p])
+		for _, m := range []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"} {
+			switch {
+			case slices.Contains(methods[p], m):
+			case m == "HEAD" && (slices.Contains(methods[p], "GET") || strings.Contains(p, "{")):
+			default:
+				mux.Handle(m+" "+p, h)
+			}
+		}
 	}
 	mux.Handle("/", server.Handle(func(w http.ResponseWriter, r *http.Request) error {
 		return server.Errorf(http.StatusNotFound, "no such API path: see the API's documentation")

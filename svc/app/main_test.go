@@ -122,7 +122,10 @@ func startApp(t testing.TB) (*app, string) {
 // startAppWith is startApp asking the captcha service at captcha.
 func startAppWith(t testing.TB, captcha string) (*app, string) {
 	t.Helper()
-	a := newApp(dbtest.New(t), captcha, slog.New(slog.NewJSONHandler(io.Discard, nil)))
+	a, err := newApp(context.Background(), dbtest.New(t), captcha, slog.New(slog.NewJSONHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

@@ -43,7 +43,9 @@ type User struct {
 	City               string `json:"city"`
 	Birthday           string `json:"birthday"` // YYYY-MM-DD or ""
 	BirthdayVisibility string `json:"birthday_visibility"`
-	CreatedAt          string `json:"created_at"` // RFC 3339, UTC
+	ProfileVisibility  string `json:"profile_visibility"` // who sees the details: everyone, members, friends
+	FriendsVisibility  string `json:"friends_visibility"` // who sees the friend list: everyone, friends, only_me
+	CreatedAt          string `json:"created_at"`         // RFC 3339, UTC
 }
 
 // Profile is anyone's view of a person.
@@ -55,21 +57,25 @@ type Profile struct {
 	City        string `json:"city"`
 	Birthday    string `json:"birthday"` // "" unless the viewer may see it
 	CreatedAt   string `json:"created_at"`
+	// DetailsHidden says the person's profile_visibility (or a block)
+	// hides the details from the viewer: all but the id and name are "".
+	DetailsHidden bool `json:"details_hidden"`
 }
 
 // ProfileFor returns u's profile as the user viewer sees it (0: a visitor
-// who is not signed in).
-func (u User) ProfileFor(viewer int64) Profile {
-	p := Profile{
-		ID:          u.ID,
-		DisplayName: u.DisplayName,
-		Headline:    u.Headline,
-		About:       u.About,
-		City:        u.City,
-		CreatedAt:   u.CreatedAt,
+// who is not signed in) standing as st to u. Details (headline, about,
+// city, birthday, created_at) are shown as u's ProfileVisibility allows,
+// and never across a block; the birthday also as its own setting allows.
+func (u User) ProfileFor(viewer int64, st Standing) Profile {
+	p := Profile{ID: u.ID, DisplayName: u.DisplayName}
+	if !detailsVisible(u.ProfileVisibility, u.ID, viewer, st) {
+		p.DetailsHidden = true
+		return p
 	}
-	// Friends-only birthdays are the person's own until friendships exist.
-	if u.BirthdayVisibility == Public || viewer == u.ID {
+	p.Headline, p.About, p.City, p.CreatedAt = u.Headline, u.About, u.City, u.CreatedAt
+	switch {
+	case viewer == u.ID, u.BirthdayVisibility == Public,
+		u.BirthdayVisibility == Friends && st.Friends:
 		p.Birthday = u.Birthday
 	}
 	return p
@@ -168,7 +174,7 @@ func (s *Service) Register(ctx context.Context, r Registration) (User, error) {
 		return User{}, fmt.Errorf("register: %w", err)
 	}
 	row := userRow{Email: r.Email, EmailKey: key, PasswordHash: hash, DisplayName: r.DisplayName,
-		BirthdayVisibility: Private, CreatedAt: s.time()}
+		BirthdayVisibility: Private, ProfileVisibility: Everyone, FriendsVisibility: Everyone, CreatedAt: s.time()}
 	row.ID, err = insertUser(ctx, s.querier(), row)
 	if db.IsDuplicate(err) {
 		return User{}, ErrEmailTaken
@@ -392,6 +398,8 @@ func userFromRow(r userRow) User {
 		About:              r.About,
 		City:               r.City,
 		BirthdayVisibility: r.BirthdayVisibility,
+		ProfileVisibility:  r.ProfileVisibility,
+		FriendsVisibility:  r.FriendsVisibility,
 		CreatedAt:          formatTime(r.CreatedAt),
 	}
 	if r.Birthday.Valid {

@@ -274,23 +274,38 @@ func TestUpdateProfile(t *testing.T) {
 }
 
 func TestProfileFor(t *testing.T) {
-	u := User{ID: 7, Email: "e@example.org", DisplayName: "E", Birthday: "1990-05-01", CreatedAt: "2026-01-01T00:00:00Z"}
+	u := User{ID: 7, Email: "e@example.org", DisplayName: "E", Headline: "H", Birthday: "1990-05-01", CreatedAt: "2026-01-01T00:00:00Z"}
+	var (
+		stranger = Standing{Relation: "none"}
+		friend   = Standing{Relation: "friends", Friends: true}
+		blocked  = Standing{Relation: "blocked", Blocked: true}
+	)
 	for _, tt := range []struct {
-		vis    string
-		viewer int64
-		want   string
+		profile, birthday string
+		viewer            int64
+		st                Standing
+		headline, want    string
 	}{
-		{Public, 0, "1990-05-01"},
-		{Public, 8, "1990-05-01"},
-		{Friends, 0, ""},
-		{Friends, 8, ""},
-		{Friends, 7, "1990-05-01"},
-		{Private, 8, ""},
-		{Private, 7, "1990-05-01"},
+		{Everyone, Public, 0, stranger, "H", "1990-05-01"},
+		{Everyone, Public, 8, stranger, "H", "1990-05-01"},
+		{Everyone, Public, 8, blocked, "", ""},
+		{Everyone, Friends, 0, stranger, "H", ""},
+		{Everyone, Friends, 8, stranger, "H", ""},
+		{Everyone, Friends, 8, friend, "H", "1990-05-01"},
+		{Everyone, Friends, 7, stranger, "H", "1990-05-01"},
+		{Everyone, Private, 8, friend, "H", ""},
+		{Everyone, Private, 7, stranger, "H", "1990-05-01"},
+		{Members, Public, 0, stranger, "", ""},
+		{Members, Public, 8, stranger, "H", "1990-05-01"},
+		{Friends, Public, 8, stranger, "", ""},
+		{Friends, Public, 8, friend, "H", "1990-05-01"},
+		{Friends, Public, 7, stranger, "H", "1990-05-01"},
 	} {
-		u.BirthdayVisibility = tt.vis
-		if got := u.ProfileFor(tt.viewer).Birthday; got != tt.want {
-			t.Errorf("%s birthday seen by %d = %q, want %q", tt.vis, tt.viewer, got, tt.want)
+		u.ProfileVisibility, u.BirthdayVisibility = tt.profile, tt.birthday
+		p := u.ProfileFor(tt.viewer, tt.st)
+		if p.Birthday != tt.want || p.Headline != tt.headline || p.DetailsHidden != (tt.headline == "") || p.DisplayName != "E" {
+			t.Errorf("%s profile, %s birthday, seen by %d (%s): %+v, want headline %q birthday %q",
+				tt.profile, tt.birthday, tt.viewer, tt.st.Relation, p, tt.headline, tt.want)
 		}
 	}
 }

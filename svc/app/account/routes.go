@@ -17,6 +17,10 @@ type Routes struct {
 	Accounts *Service
 	Guard    *Guard
 	Sessions *session.Store
+	// Relations, when set, says how a viewer stands to a person whose
+	// profile they look at (friend.Service); without it everyone is a
+	// stranger.
+	Relations Relations
 }
 
 // hashWait bounds how long a request waits for a password-hashing slot
@@ -41,6 +45,7 @@ func (rt *Routes) Add(route func(method, path string, h http.Handler)) {
 	route("GET", "/api/v1/me", signedIn(rt.me))
 	route("POST", "/api/v1/me/password", signedIn(rt.changePassword))
 	route("PUT", "/api/v1/me/profile", signedIn(rt.updateProfile))
+	route("PUT", "/api/v1/me/privacy", signedIn(rt.updatePrivacy))
 	route("GET", "/api/v1/users/{id}", server.Handle(rt.getUser))
 }
 
@@ -49,8 +54,10 @@ type userBody struct {
 	User *User `json:"user"`
 }
 
+// profileBody is a profile with the viewer's standing to the person.
 type profileBody struct {
 	Profile Profile `json:"profile"`
+	Standing
 }
 
 // getSession tells the client who is signed in, if anyone.
@@ -268,7 +275,41 @@ func (rt *Routes) getUser(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	server.WriteJSON(w, http.StatusOK, profileBody{u.ProfileFor(viewer)})
+	st := Standing{Relation: "none"}
+	if viewer == id {
+		st.Relation = "self"
+	} else if viewer != 0 && rt.Relations != nil {
+		if st, err = rt.Relations.Standing(r.Context(), viewer, id); err != nil {
+			return err
+		}
+		if st.Hidden {
+			return notFound // the person blocked the viewer: as if there were no such person
+		}
+	}
+	server.WriteJSON(w, http.StatusOK, profileBody{u.ProfileFor(viewer, st), st})
+	return nil
+}
+
+func (rt *Routes) updatePrivacy(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		ProfileVisibility *string `json:"profile_visibility"`
+		FriendsVisibility *string `json:"friends_visibility"`
+	}
+	if err := server.DecodeJSON(w, r, &in, server.MaxBody); err != nil {
+		return err
+	}
+	if in.ProfileVisibility == nil {
+		return server.FieldError("profile_visibility", "profile_visibility is missing: send both settings")
+	}
+	if in.FriendsVisibility == nil {
+		return server.FieldError("friends_visibility", "friends_visibility is missing: send both settings")
+	}
+	sess, _ := session.FromContext(r.Context())
+	u, err := rt.Accounts.UpdatePrivacy(r.Context(), sess.UserID, Privacy{ProfileVisibility: *in.ProfileVisibility, FriendsVisibility: *in.FriendsVisibility})
+	if err != nil {
+		return clientError(err)
+	}
+	server.WriteJSON(w, http.StatusOK, userBody{&u})
 	return nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/kin-social/kin/svc/internal/db"
@@ -26,14 +27,18 @@ type userRow struct {
 	City               string
 	Birthday           sql.NullTime
 	BirthdayVisibility string
+	ProfileVisibility  string
+	FriendsVisibility  string
 	CreatedAt          time.Time
 }
 
 func insertUser(ctx context.Context, q db.Querier, u userRow) (int64, error) {
 	res, err := q.ExecContext(ctx, `INSERT INTO users
-		(email, email_key, password_hash, display_name, headline, about, city, birthday, birthday_visibility, created_at, updated_at)
-		VALUES (?, ?, ?, ?, '', '', '', NULL, ?, ?, ?)`,
-		u.Email, []byte(u.EmailKey), u.PasswordHash, u.DisplayName, u.BirthdayVisibility, u.CreatedAt, u.CreatedAt)
+		(email, email_key, password_hash, display_name, headline, about, city, birthday, birthday_visibility,
+		profile_visibility, friends_visibility, created_at, updated_at)
+		VALUES (?, ?, ?, ?, '', '', '', NULL, ?, ?, ?, ?, ?)`,
+		u.Email, []byte(u.EmailKey), u.PasswordHash, u.DisplayName, u.BirthdayVisibility,
+		u.ProfileVisibility, u.FriendsVisibility, u.CreatedAt, u.CreatedAt)
 	if err != nil {
 		return 0, err
 	}
@@ -44,9 +49,9 @@ func insertUser(ctx context.Context, q db.Querier, u userRow) (int64, error) {
 func userByID(ctx context.Context, q db.Querier, id int64) (userRow, error) {
 	var u userRow
 	err := q.QueryRowContext(ctx, `SELECT id, email, email_key, password_hash, display_name, headline, about, city,
-		birthday, birthday_visibility, created_at FROM users WHERE id = ?`, id).
+		birthday, birthday_visibility, profile_visibility, friends_visibility, created_at FROM users WHERE id = ?`, id).
 		Scan(&u.ID, &u.Email, &u.EmailKey, &u.PasswordHash, &u.DisplayName, &u.Headline, &u.About, &u.City,
-			&u.Birthday, &u.BirthdayVisibility, &u.CreatedAt)
+			&u.Birthday, &u.BirthdayVisibility, &u.ProfileVisibility, &u.FriendsVisibility, &u.CreatedAt)
 	if errors.Is(err, sql.ErrNoRows) {
 		return userRow{}, ErrNotFound
 	}
@@ -156,4 +161,42 @@ func setEmailKey(ctx context.Context, q db.Querier, id int64, email, key string)
 		return fmt.Errorf("canonicalize address of user %d: %w", id, err)
 	}
 	return nil
+}
+
+func updatePrivacy(ctx context.Context, q db.Querier, id int64, p Privacy, now time.Time) error {
+	if _, err := q.ExecContext(ctx, "UPDATE users SET profile_visibility = ?, friends_visibility = ?, updated_at = ? WHERE id = ?",
+		p.ProfileVisibility, p.FriendsVisibility, now, id); err != nil {
+		return fmt.Errorf("update privacy of user %d: %w", id, err)
+	}
+	return nil
+}
+
+// cardsByID returns the cards of the users with the ids that exist, in one
+// query.
+func cardsByID(ctx context.Context, q db.Querier, ids []int64) (map[int64]Card, error) {
+	m := make(map[int64]Card, len(ids))
+	if len(ids) == 0 {
+		return m, nil
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	rows, err := q.QueryContext(ctx, "SELECT id, display_name, headline, profile_visibility FROM users WHERE id IN (?"+
+		strings.Repeat(", ?", len(ids)-1)+")", args...)
+	if err != nil {
+		return nil, fmt.Errorf("load %d people: %w", len(ids), err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var c Card
+		if err := rows.Scan(&c.ID, &c.DisplayName, &c.Headline, &c.visibility); err != nil {
+			return nil, fmt.Errorf("load %d people: %w", len(ids), err)
+		}
+		m[c.ID] = c
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("load %d people: %w", len(ids), err)
+	}
+	return m, nil
 }

@@ -27,8 +27,17 @@ const (
 // Who may see a person's birthday.
 const (
 	Public  = "public"
-	Friends = "friends" // only the person until the friends feature lands
+	Friends = "friends"
 	Private = "private"
+)
+
+// Who may see a person's profile details (profile_visibility: Everyone,
+// Members or Friends) and friend list (friends_visibility: Everyone,
+// Friends or OnlyMe).
+const (
+	Everyone = "everyone"
+	Members  = "members" // signed-in people
+	OnlyMe   = "only_me"
 )
 
 // A FieldError says what is wrong with one input and what to do about it.
