@@ -215,17 +215,19 @@ func Terms(query string) ([]string, error) {
 }
 
 // How much a search reads at most. A prefix whose words belong to at
-// most ownersLimit people is intersected with the viewer's circle;
-// a commoner one has the circle's people checked, best placed first,
-// checkBatch at a time, until MaxResults match. Everyone else is read
-// othersBatch rows at a time, up to othersScan rows: past that, a rare
-// combination of common prefixes ends the search with what it found
-// rather than reading the whole index.
+// most ownersLimit people is intersected with the viewer's circle; with
+// a commoner one the circle's people are checked, best placed first, in
+// batches from checkBatch, doubling, until MaxResults match or
+// maxChecked were checked. Everyone else is read othersBatch rows at a
+// time; with several terms, at most othersScan words of the lead are
+// looked at, so that a rare combination of common prefixes ends the
+// search with what it found rather than reading the whole index.
 const (
 	ownersLimit = 2000
 	checkBatch  = 200
+	maxChecked  = 1400
 	othersBatch = 64
-	othersScan  = 2048
+	othersScan  = 1000
 )
 
 // People returns up to MaxResults people matching query as viewer (who
@@ -263,7 +265,7 @@ func (s *Service) People(ctx context.Context, viewer int64, query string) ([]Per
 		}
 		terms = lead
 	}
-	found, err := s.inCircle(ctx, q, viewer, terms)
+	found, circle, err := s.inCircle(ctx, q, viewer, terms)
 	if err != nil {
 		return nil, err
 	}
@@ -272,18 +274,22 @@ func (s *Service) People(ctx context.Context, viewer int64, query string) ([]Per
 		seen[h.ID] = true
 	}
 	var after *position
-	for read := 0; len(found) < MaxResults && read < othersScan; read += othersBatch {
-		batch, last, err := others(ctx, q, viewer, terms[0], terms[1:], after, othersBatch)
+	for pass := 0; len(found) < MaxResults && pass < 4; pass++ {
+		batch, last, err := others(ctx, q, viewer, terms[0], terms[1:], after, othersBatch, othersScan)
 		if err != nil {
 			return nil, err
 		}
 		for _, h := range batch {
 			if !seen[h.ID] && len(found) < MaxResults {
 				seen[h.ID] = true
+				if c := circle[h.ID]; c != nil {
+					// In the circle, but past the people checked.
+					h.Friend, h.Mutual = c.Friend, c.Mutual
+				}
 				found = append(found, h)
 			}
 		}
-		if len(batch) < othersBatch {
+		if len(batch) < othersBatch || len(terms) > 1 {
 			break
 		}
 		after = last
@@ -293,23 +299,24 @@ func (s *Service) People(ctx context.Context, viewer int64, query string) ([]Per
 
 // inCircle returns up to MaxResults of the viewer's friends and friends
 // of friends who match the terms, in the order People gives.
-func (s *Service) inCircle(ctx context.Context, q db.Querier, viewer int64, terms []string) ([]hit, error) {
+func (s *Service) inCircle(ctx context.Context, q db.Querier, viewer int64, terms []string) ([]hit, map[int64]*hit, error) {
 	circle, blocked, err := circle(ctx, q, viewer, Circle)
 	if err != nil || len(circle) == 0 {
-		return nil, err
+		return nil, nil, err
 	}
 	// Only the people of the circle with a word starting with the
 	// longest term, when they are few enough to list.
 	own, err := owners(ctx, q, terms[0], ownersLimit+1)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var cands []*hit
 	if len(own) <= ownersLimit {
+		taken := map[int64]bool{}
 		for _, id := range own {
-			if h := circle[id]; h != nil && !blocked[id] {
+			if h := circle[id]; h != nil && !blocked[id] && !taken[id] {
+				taken[id] = true
 				cands = append(cands, h)
-				delete(circle, id) // once
 			}
 		}
 	} else {
@@ -334,11 +341,12 @@ func (s *Service) inCircle(ctx context.Context, q db.Querier, viewer int64, term
 	// Batches grow, so that a prefix common in the index but rare in
 	// the circle costs few round trips.
 	var found []hit
-	for i, n := 0, checkBatch; i < len(cands) && len(found) < MaxResults; i, n = i+n, 2*n {
+	exact := len(own) <= ownersLimit
+	for i, n := 0, checkBatch; i < len(cands) && len(found) < MaxResults && (exact || i < maxChecked); i, n = i+n, 2*n {
 		batch := cands[i:min(i+n, len(cands))]
 		more, err := check(ctx, q, batch, terms)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		found = append(found, more...)
 	}
@@ -357,7 +365,7 @@ func (s *Service) inCircle(ctx context.Context, q db.Querier, viewer int64, term
 		}
 		return cmp.Compare(a.ID, b.ID)
 	})
-	return found[:min(len(found), MaxResults)], nil
+	return found[:min(len(found), MaxResults)], circle, nil
 }
 
 // check returns those of the people of the circle who match every term

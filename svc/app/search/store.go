@@ -193,8 +193,8 @@ func likePrefix(w string) string {
 func matches(col, details string, n int) string {
 	var sb strings.Builder
 	for range n {
-		fmt.Fprintf(&sb, ` AND EXISTS (SELECT 1 FROM search_words w WHERE w.user_id = %s AND w.word%s
-			AND (w.field = 0 OR %s))`, col, like, details)
+		fmt.Fprintf(&sb, ` AND EXISTS (SELECT 1 FROM search_words m WHERE m.user_id = %s AND m.word%s
+			AND (m.field = 0 OR %s))`, col, like, details)
 	}
 	return sb.String()
 }
@@ -319,10 +319,19 @@ func matchingWords(ctx context.Context, q db.Querier, ids []int64, terms []strin
 	for _, t := range terms {
 		args = append(args, likePrefix(t))
 	}
-	rows, err := q.QueryContext(ctx, `SELECT u.id, u.display_name, u.headline, u.city, u.profile_visibility, w.word, w.field
+	// With several terms, only people with a word for each of them (in
+	// any field: which fields the viewer may see is the caller's to
+	// check) come back.
+	query := `SELECT u.id, u.display_name, u.headline, u.city, u.profile_visibility, w.word, w.field
 		FROM search_words w JOIN users u ON u.id = w.user_id
-		WHERE w.user_id IN (`+placeholders(len(ids))+`) AND (w.word`+like+strings.Repeat(" OR w.word"+like, len(terms)-1)+`)`,
-		args...)
+		WHERE w.user_id IN (` + placeholders(len(ids)) + `) AND (w.word` + like + strings.Repeat(" OR w.word"+like, len(terms)-1) + `)`
+	if len(terms) > 1 {
+		query += matches("w.user_id", "TRUE", len(terms))
+		for _, t := range terms {
+			args = append(args, likePrefix(t))
+		}
+	}
+	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("match the words of %d people: %w", len(ids), err)
 	}
@@ -345,15 +354,26 @@ func matchingWords(ctx context.Context, q db.Querier, ids []int64, terms []strin
 	return m, rows.Err()
 }
 
-// othersQuery is the SQL of others for n further terms.
+// othersQuery is the SQL of others for n further terms. With further
+// terms, which filter the rows of the lead's words, the rows read are
+// capped (by a derived table's LIMIT), so that a rare combination of
+// common prefixes does not read the whole index.
 func othersQuery(n int, after bool) string {
-	q := `SELECT w.word, u.id, u.display_name, u.headline, u.city, u.profile_visibility
-		FROM search_words w JOIN users u ON u.id = w.user_id
-		WHERE w.word` + like + ` AND (w.field = 0 OR u.profile_visibility <> 'friends') AND w.user_id <> ?`
+	from := "search_words w"
+	keyset := ""
 	if after {
-		q += ` AND (w.word > ? OR (w.word = ? AND w.user_id > ?))`
+		keyset = " AND (w.word > ? OR (w.word = ? AND w.user_id > ?))"
 	}
-	return q + matches("u.id", "u.profile_visibility <> 'friends'", n) + notBlocked("u.id") + `
+	where := "w.word" + like + keyset
+	if n > 0 {
+		from = `(SELECT word, user_id, field FROM search_words w WHERE ` + where + `
+			ORDER BY word, user_id LIMIT ?) w`
+		where = "1 = 1"
+	}
+	return `SELECT w.word, u.id, u.display_name, u.headline, u.city, u.profile_visibility
+		FROM ` + from + ` JOIN users u ON u.id = w.user_id
+		WHERE ` + where + ` AND (w.field = 0 OR u.profile_visibility <> 'friends') AND w.user_id <> ?` +
+		matches("u.id", "u.profile_visibility <> 'friends'", n) + notBlocked("u.id") + `
 		ORDER BY w.word, w.user_id LIMIT ?`
 }
 
@@ -367,12 +387,17 @@ type position struct {
 // not blocked with them, with a word starting with lead in a field anyone
 // may see and matching the other terms, in the order of that word, then
 // id, after the position after (nil: from the start). A person with
-// several such words comes once per word.
-func others(ctx context.Context, q db.Querier, viewer int64, lead string, rest []string, after *position, limit int) ([]hit, *position, error) {
-	args := []any{likePrefix(lead), viewer}
+// several such words comes once per word. With other terms, at most scan
+// words starting with lead are looked at.
+func others(ctx context.Context, q db.Querier, viewer int64, lead string, rest []string, after *position, limit, scan int) ([]hit, *position, error) {
+	args := []any{likePrefix(lead)}
 	if after != nil {
 		args = append(args, after.Word, after.Word, after.User)
 	}
+	if len(rest) > 0 {
+		args = append(args, scan)
+	}
+	args = append(args, viewer)
 	for _, t := range rest {
 		args = append(args, likePrefix(t))
 	}
