@@ -188,7 +188,8 @@ func (s *Service) Backfill(ctx context.Context, log *slog.Logger) (int, error) {
 	}
 }
 
-// Terms returns the folded words of a query, longest first (so that the
+// Terms returns the folded words of a query, longest first (the likeliest
+// to be rare, and People puts the rarest first; so that the
 // most selective one leads a scan), dropping those that are a prefix of
 // another (their condition is implied). A query that is not valid UTF-8,
 // longer than MaxQuery or of more than MaxTerms words is a *QueryError;
@@ -234,14 +235,15 @@ const (
 // is signed in) may find them, viewer left out: their friends first,
 // then friends of their Circle most recent friends, each by friends in
 // common, then name; then everyone else, in the order of the word that
-// matched the query's longest word, then id. People blocked with viewer
+// matched the query's rarest word, then id. People blocked with viewer
 // either way never appear. A query with no word finds nobody; a bad
 // query is a *QueryError.
 //
 // When more than MaxResults of the viewer's circle match, those with
 // as many friends in common as the last one shown are taken in the order
 // of their ids before they are sorted by name, so that a one-letter
-// query does not read the whole circle.
+// query does not read the whole circle; and the limits above bound
+// queries of several common prefixes.
 func (s *Service) People(ctx context.Context, viewer int64, query string) ([]Person, error) {
 	terms, err := Terms(query)
 	if err != nil || len(terms) == 0 {
@@ -305,7 +307,7 @@ func (s *Service) inCircle(ctx context.Context, q db.Querier, viewer int64, term
 		return nil, nil, err
 	}
 	// Only the people of the circle with a word starting with the
-	// longest term, when they are few enough to list.
+	// leading (rarest) term, when they are few enough to list.
 	own, err := owners(ctx, q, terms[0], ownersLimit+1)
 	if err != nil {
 		return nil, nil, err
