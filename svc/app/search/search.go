@@ -308,12 +308,18 @@ func (s *Service) inCircle(ctx context.Context, q db.Querier, viewer int64, term
 	}
 	// Only the people of the circle with a word starting with the
 	// leading (rarest) term, when they are few enough to list.
-	own, err := owners(ctx, q, terms[0], ownersLimit+1)
-	if err != nil {
-		return nil, nil, err
+	// A one-letter prefix begins the words of thousands: not worth
+	// listing (its checks below are bounded by maxChecked).
+	var own []int64
+	exact := false
+	if utf8.RuneCountInString(terms[0]) > 1 {
+		if own, err = owners(ctx, q, terms[0], ownersLimit+1); err != nil {
+			return nil, nil, err
+		}
+		exact = len(own) <= ownersLimit
 	}
 	var cands []*hit
-	if len(own) <= ownersLimit {
+	if exact {
 		taken := map[int64]bool{}
 		for _, id := range own {
 			if h := circle[id]; h != nil && !blocked[id] && !taken[id] {
@@ -343,7 +349,6 @@ func (s *Service) inCircle(ctx context.Context, q db.Querier, viewer int64, term
 	// Batches grow, so that a prefix common in the index but rare in
 	// the circle costs few round trips.
 	var found []hit
-	exact := len(own) <= ownersLimit
 	for i, n := 0, checkBatch; i < len(cands) && len(found) < MaxResults && (exact || i < maxChecked); i, n = i+n, 2*n {
 		batch := cands[i:min(i+n, len(cands))]
 		more, err := check(ctx, q, batch, terms)
