@@ -58,14 +58,21 @@ func TestScaleWork(t *testing.T) {
 	}
 	counter := &countingQuerier{c: c}
 	s := New(conn).WithTx(counter)
-	letters := "abcdefghijklmnoprstuvwyz"
+	// Prefixes of the words of real names, as people type them.
+	rows, err = c.QueryContext(ctx, "SELECT display_name FROM users ORDER BY RAND() LIMIT 1000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var words []string
+	for rows.Next() {
+		var name string
+		rows.Scan(&name)
+		words = append(words, Words(name)...)
+	}
+	rows.Close()
 	prefix := func(r *rand.Rand) string {
-		n := 1 + r.IntN(3)
-		var b strings.Builder
-		for range n {
-			b.WriteByte(letters[r.IntN(len(letters))])
-		}
-		return b.String()
+		w := []rune(words[r.IntN(len(words))])
+		return string(w[:min(len(w), 1+r.IntN(3))])
 	}
 	r := rand.New(rand.NewPCG(1, 2))
 	for _, tc := range []struct {

@@ -267,7 +267,7 @@ func (s *Service) People(ctx context.Context, viewer int64, query string) ([]Per
 		}
 		terms = lead
 	}
-	found, circle, err := s.inCircle(ctx, q, viewer, terms)
+	found, circle, exact, err := s.inCircle(ctx, q, viewer, terms)
 	if err != nil {
 		return nil, err
 	}
@@ -275,9 +275,19 @@ func (s *Service) People(ctx context.Context, viewer int64, query string) ([]Per
 	for _, h := range found {
 		seen[h.ID] = true
 	}
+	// The lead's words are read in order until enough people match; with
+	// several terms, a common lead's are capped at othersScan (a rare
+	// one has at most ownersLimit).
+	scan := 0
+	if len(terms) > 1 && !exact {
+		scan = othersScan
+	}
 	var after *position
 	for pass := 0; len(found) < MaxResults && pass < 4; pass++ {
-		batch, last, err := others(ctx, q, viewer, terms[0], terms[1:], after, othersBatch, othersScan)
+		// A person comes once per matching word, and the circle's
+		// again: ask for a few more than are missing.
+		limit := min(othersBatch, 2*(MaxResults-len(found))+len(seen))
+		batch, last, err := others(ctx, q, viewer, terms[0], terms[1:], after, limit, scan)
 		if err != nil {
 			return nil, err
 		}
@@ -291,7 +301,7 @@ func (s *Service) People(ctx context.Context, viewer int64, query string) ([]Per
 				found = append(found, h)
 			}
 		}
-		if len(batch) < othersBatch || len(terms) > 1 {
+		if len(batch) < limit || scan > 0 {
 			break
 		}
 		after = last
@@ -301,23 +311,22 @@ func (s *Service) People(ctx context.Context, viewer int64, query string) ([]Per
 
 // inCircle returns up to MaxResults of the viewer's friends and friends
 // of friends who match the terms, in the order People gives.
-func (s *Service) inCircle(ctx context.Context, q db.Querier, viewer int64, terms []string) ([]hit, map[int64]*hit, error) {
-	circle, blocked, err := circle(ctx, q, viewer, Circle)
-	if err != nil || len(circle) == 0 {
-		return nil, nil, err
-	}
-	// Only the people of the circle with a word starting with the
-	// leading (rarest) term, when they are few enough to list.
-	// A one-letter prefix begins the words of thousands: not worth
-	// listing (its checks below are bounded by maxChecked).
+func (s *Service) inCircle(ctx context.Context, q db.Querier, viewer int64, terms []string) (found []hit, circle map[int64]*hit, exact bool, err error) {
+	// exact: fewer than ownersLimit people have a word starting with
+	// the lead term.
 	var own []int64
-	exact := false
 	if utf8.RuneCountInString(terms[0]) > 1 {
 		if own, err = owners(ctx, q, terms[0], ownersLimit+1); err != nil {
-			return nil, nil, err
+			return nil, nil, false, err
 		}
 		exact = len(own) <= ownersLimit
 	}
+	circle, blocked, err := loadCircle(ctx, q, viewer, Circle)
+	if err != nil || len(circle) == 0 {
+		return nil, nil, exact, err
+	}
+	// Only the people of the circle with a word starting with the
+	// leading (rarest) term, when they are few enough to list.
 	var cands []*hit
 	if exact {
 		taken := map[int64]bool{}
@@ -348,12 +357,11 @@ func (s *Service) inCircle(ctx context.Context, q db.Querier, viewer int64, term
 	})
 	// Batches grow, so that a prefix common in the index but rare in
 	// the circle costs few round trips.
-	var found []hit
 	for i, n := 0, checkBatch; i < len(cands) && len(found) < MaxResults && (exact || i < maxChecked); i, n = i+n, 2*n {
 		batch := cands[i:min(i+n, len(cands))]
 		more, err := check(ctx, q, batch, terms)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, false, err
 		}
 		found = append(found, more...)
 	}
@@ -372,7 +380,7 @@ func (s *Service) inCircle(ctx context.Context, q db.Querier, viewer int64, term
 		}
 		return cmp.Compare(a.ID, b.ID)
 	})
-	return found[:min(len(found), MaxResults)], circle, nil
+	return found[:min(len(found), MaxResults)], circle, exact, nil
 }
 
 // check returns those of the people of the circle who match every term

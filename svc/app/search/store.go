@@ -213,12 +213,12 @@ type hit struct {
 	Mutual int // friends in common among the viewer's Circle friends
 }
 
-// circle returns the viewer's friends (Friend) and, once per friend in
+// loadCircle returns the viewer's friends (Friend) and, once per friend in
 // common (Mutual), the friends of the viewer's frontier most recent
 // friends, the viewer left out; and the people blocked with the viewer
 // either way. One round trip: range scans of friendships' and blocks'
 // indexes, no more rows than those read.
-func circle(ctx context.Context, q db.Querier, viewer int64, frontier int) (map[int64]*hit, map[int64]bool, error) {
+func loadCircle(ctx context.Context, q db.Querier, viewer int64, frontier int) (map[int64]*hit, map[int64]bool, error) {
 	rows, err := q.QueryContext(ctx, `SELECT friend_id, 1 FROM friendships WHERE user_id = ?
 		UNION ALL
 		SELECT f2.friend_id, 0
@@ -354,18 +354,17 @@ func matchingWords(ctx context.Context, q db.Querier, ids []int64, terms []strin
 	return m, rows.Err()
 }
 
-// othersQuery is the SQL of others for n further terms. With further
-// terms, which filter the rows of the lead's words, the rows read are
-// capped (by a derived table's LIMIT), so that a rare combination of
-// common prefixes does not read the whole index.
-func othersQuery(n int, after bool) string {
+// othersQuery is the SQL of others for n further terms. capped caps the
+// lead's words read (by a derived table's LIMIT), so that a rare
+// combination of common prefixes does not read the whole index.
+func othersQuery(n int, after, capped bool) string {
 	from := "search_words w"
 	keyset := ""
 	if after {
 		keyset = " AND (w.word > ? OR (w.word = ? AND w.user_id > ?))"
 	}
 	where := "w.word" + like + keyset
-	if n > 0 {
+	if capped {
 		from = `(SELECT word, user_id, field FROM search_words w WHERE ` + where + `
 			ORDER BY word, user_id LIMIT ?) w`
 		where = "1 = 1"
@@ -387,14 +386,14 @@ type position struct {
 // not blocked with them, with a word starting with lead in a field anyone
 // may see and matching the other terms, in the order of that word, then
 // id, after the position after (nil: from the start). A person with
-// several such words comes once per word. With other terms, at most scan
+// several such words comes once per word. With scan > 0, at most scan
 // words starting with lead are looked at.
 func others(ctx context.Context, q db.Querier, viewer int64, lead string, rest []string, after *position, limit, scan int) ([]hit, *position, error) {
 	args := []any{likePrefix(lead)}
 	if after != nil {
 		args = append(args, after.Word, after.Word, after.User)
 	}
-	if len(rest) > 0 {
+	if scan > 0 {
 		args = append(args, scan)
 	}
 	args = append(args, viewer)
@@ -402,7 +401,7 @@ func others(ctx context.Context, q db.Querier, viewer int64, lead string, rest [
 		args = append(args, likePrefix(t))
 	}
 	args = append(args, viewer, viewer, limit)
-	rows, err := q.QueryContext(ctx, othersQuery(len(rest), after != nil), args...)
+	rows, err := q.QueryContext(ctx, othersQuery(len(rest), after != nil, scan > 0), args...)
 	if err != nil {
 		return nil, nil, fmt.Errorf("search people for user %d: %w", viewer, err)
 	}
