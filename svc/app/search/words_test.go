@@ -1,6 +1,7 @@
 package search
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
@@ -31,6 +32,35 @@ func TestWords(t *testing.T) {
 	} {
 		if got := Words(tc.in); !cmp.Equal(got, tc.want) {
 			t.Errorf("Words(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestTerms(t *testing.T) {
+	for _, tc := range []struct {
+		in      string
+		want    []string
+		wantErr bool
+	}{
+		{"ann smi", []string{"ann", "smi"}, false},
+		{"smi ann", []string{"smi", "ann"}, false},
+		{"an anna ann", []string{"anna"}, false}, // the shorter are implied
+		{"a smith", []string{"smith", "a"}, false},
+		{"José", []string{"jose"}, false},
+		{"", nil, false},
+		{" %_\\ ", nil, false},
+		{strings.Repeat("a", MaxQuery), []string{strings.Repeat("a", MaxWord)}, false},
+		{strings.Repeat("a", MaxQuery+1), nil, true},
+		{strings.Repeat("é", MaxQuery), []string{strings.Repeat("e", MaxWord)}, false}, // characters, not bytes
+		{"a b c d e f", []string{"a", "b", "c", "d", "e", "f"}, false},
+		{"a b c d e f g", nil, true},
+		{"a a a a a a a a", []string{"a"}, false},
+		{"ann\xff", nil, true},
+	} {
+		got, err := Terms(tc.in)
+		var qe *QueryError
+		if tc.wantErr != errors.As(err, &qe) || !cmp.Equal(got, tc.want) {
+			t.Errorf("Terms(%q) = %q, %v; want %q, error %v", tc.in, got, err, tc.want, tc.wantErr)
 		}
 	}
 }
