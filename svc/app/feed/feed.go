@@ -233,11 +233,19 @@ func (s *Service) Create(ctx context.Context, author int64, d Draft) (Post, erro
 	if err != nil {
 		return Post{}, err
 	}
-	id, err := insertPost(ctx, s.querier(), author, KindPost, 0, d.Visibility, d.Text, s.time())
+	r := postRow{Author: author, Kind: KindPost, Visibility: d.Visibility, Text: d.Text, CreatedAt: s.time()}
+	if r.ID, err = insertPost(ctx, s.querier(), author, KindPost, 0, d.Visibility, d.Text, r.CreatedAt); err != nil {
+		return Post{}, err
+	}
+	// What the row holds is known: only the author's card is loaded.
+	posts, err := s.render(ctx, author, []postRow{r})
 	if err != nil {
 		return Post{}, err
 	}
-	return s.Get(ctx, author, id)
+	if len(posts) == 0 {
+		return Post{}, ErrNotFound // the author is gone meanwhile
+	}
+	return posts[0], nil
 }
 
 // Get returns the post with the id as viewer (0: nobody signed in) sees
