@@ -158,7 +158,7 @@ func sessionToken(b testing.TB, p *person) string {
 // BenchmarkFeedScale measures the home feed's first and second pages of a
 // person with about 500 friends on a community the size of a real one
 // (100,000 people, 5,000,000 friendships, 1,000,000 posts), with 200
-// clients at once, beside the bare primary-key handler. The community is
+// clients at once (KIN_BENCH_CLIENTS), beside the bare primary-key handler. The community is
 // the database KIN_BENCH_DSN names (such as
 // root@tcp(127.0.0.1:3306)/kin_scale), migrated and seeded beforehand;
 // without it the benchmark skips. KIN_BENCH_USER picks the reader;
@@ -217,7 +217,12 @@ func BenchmarkFeedScale(b *testing.B) {
 	if first.Next == "" {
 		b.Fatalf("user %d's feed has one page only (%d posts)", reader, len(first.Posts))
 	}
-	const clients = 200
+	clients := 200
+	if s := os.Getenv("KIN_BENCH_CLIENTS"); s != "" {
+		if clients, err = strconv.Atoi(s); err != nil || clients < 1 {
+			b.Fatalf("KIN_BENCH_CLIENTS=%q: want a positive number", s)
+		}
+	}
 	b.Run("FirstPage", func(b *testing.B) {
 		feedLoad(b, clients, http.StatusOK, feedGet(base+"/api/v1/feed", cookie))
 	})
