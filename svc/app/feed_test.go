@@ -479,8 +479,19 @@ func TestCommentsNotifiedAndWithdrawn(t *testing.T) {
 	if n := first.find("comment_reply", id); n != nil {
 		t.Errorf("after a deletion, first's reply notification is left: %v", n)
 	}
-	_ = c1
+	// first keeps one comment of two: nothing is withdrawn.
+	if r := first.do("DELETE", fmt.Sprintf("/api/v1/comments/%d", c1), nil); r.status != http.StatusNoContent {
+		t.Fatal(r)
+	}
+	if n := author.find("comment", id); n == nil || n["count"] != float64(1) {
+		t.Errorf("first still has a comment, but the author's notification is %v", n)
+	}
 	// Deleting the post takes everything back.
+	third := newPerson(t, a, base, "Third")
+	comment(third)
+	if first.find("comment_reply", id) == nil {
+		t.Fatal("third's comment did not notify first")
+	}
 	if r := first.do("PUT", fmt.Sprintf("/api/v1/posts/%d/like", id), nil); r.status != http.StatusOK {
 		t.Fatal(r)
 	}
@@ -491,6 +502,9 @@ func TestCommentsNotifiedAndWithdrawn(t *testing.T) {
 		if n := author.find(k, id); n != nil {
 			t.Errorf("after the post's deletion, a %s notification is left: %v", k, n)
 		}
+	}
+	if n := first.find("comment_reply", id); n != nil {
+		t.Errorf("after the post's deletion, first's reply notification is left: %v", n)
 	}
 }
 
