@@ -297,8 +297,14 @@ func TestDeclineCooldown(t *testing.T) {
 	if r := ask(); r.status != 201 {
 		t.Fatal(r)
 	}
+	if _, unread := notifications(t, ad); unread != 1 {
+		t.Errorf("unread after a request: %v", unread)
+	}
 	if r := ad.b.do("POST", idPath("/api/v1/friends/requests/", s.id, "/decline"), nil); r.status != 204 {
 		t.Fatal(r)
+	}
+	if list, unread := notifications(t, ad); unread != 0 || len(list) != 1 {
+		t.Errorf("after declining: %v, unread %v; want the request's notification, read", list, unread)
 	}
 	// The request is gone from both lists; the sender sees no relation.
 	for _, m := range []member{s, ad} {
@@ -347,5 +353,56 @@ func TestCrossedRequests(t *testing.T) {
 		if got := relationRows(t, a, map[int64]string{x.id: "X", y.id: "Y"}); !slices.Equal(got, []string{"F X Y", "F Y X"}) {
 			t.Errorf("round %d: rows %q, want one friendship", i, got)
 		}
+	}
+}
+
+// TestBlockRacesAccept: a block and an acceptance at once leave the block
+// alone: no friendship, no request.
+func TestBlockRacesAccept(t *testing.T) {
+	a, base := startApp(t)
+	ctx := context.Background()
+	for i := range 10 {
+		s, ad := newMember(t, a, base, "S"), newMember(t, a, base, "A")
+		if _, err := a.friends.Request(ctx, s.id, ad.id); err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		var accept, block response
+		wg.Go(func() { accept = ad.b.do("POST", idPath("/api/v1/friends/requests/", s.id, "/accept"), nil) })
+		wg.Go(func() { block = s.b.do("PUT", idPath("/api/v1/blocks/", ad.id, ""), nil) })
+		wg.Wait()
+		if block.status != 204 || (accept.status != 200 && accept.status != 404) {
+			t.Errorf("round %d: accept %v, block %v", i, accept, block)
+		}
+		if got := relationRows(t, a, map[int64]string{s.id: "S", ad.id: "A"}); !slices.Equal(got, []string{"B S A"}) {
+			t.Errorf("round %d: rows %q, want only the block", i, got)
+		}
+	}
+}
+
+// TestNamesVerbatim: names with HTML and SQL metacharacters and
+// non-ASCII text come back in lists and notifications exactly as stored
+// (JSON escapes <, > and &; the client sets them with textContent).
+func TestNamesVerbatim(t *testing.T) {
+	a, base := startApp(t)
+	const name = `<img src=x onerror=alert(1)> '; DROP TABLE friendships; -- "Zoë" 名前 \ %_`
+	x, y := newMember(t, a, base, name), newMember(t, a, base, "Y")
+	if r := x.b.do("POST", "/api/v1/friends/requests", map[string]int64{"user_id": y.id}); r.status != 201 {
+		t.Fatal(r)
+	}
+	r := y.b.do("GET", "/api/v1/friends/requests", nil)
+	if strings.Contains(string(r.body), "<img") {
+		t.Errorf("raw < in JSON: %s", r.body)
+	}
+	if got := r.json(t)["incoming"].([]any)[0].(map[string]any)["display_name"]; got != name {
+		t.Errorf("name in the requests list: %q", got)
+	}
+	list, _ := notifications(t, y)
+	if got := actorNames(list[0]); len(got) != 1 || got[0] != name {
+		t.Errorf("name in the notification: %q", got)
+	}
+	y.b.do("POST", idPath("/api/v1/friends/requests/", x.id, "/accept"), nil)
+	if got := y.b.do("GET", "/api/v1/friends", nil).json(t)["friends"].([]any)[0].(map[string]any)["display_name"]; got != name {
+		t.Errorf("name in the friends list: %q", got)
 	}
 }

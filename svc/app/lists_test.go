@@ -368,3 +368,43 @@ func TestRequestLists(t *testing.T) {
 	wantError(t, "PUT /api/v1/friends/suggestions", me.b.do("PUT", "/api/v1/friends/suggestions", nil), 405, "")
 	wantError(t, "GET /api/v1/friends/7", me.b.do("GET", "/api/v1/friends/7", nil), 405, "")
 }
+
+// TestSQLForOtherFeatures runs the SQL friend exports for the feed and
+// search in queries of the kind they will write.
+func TestSQLForOtherFeatures(t *testing.T) {
+	a, base := startApp(t)
+	ctx := context.Background()
+	v, f1, f2, k, s := newMember(t, a, base, "V"), newMember(t, a, base, "F1"), newMember(t, a, base, "F2"), newMember(t, a, base, "K"), newMember(t, a, base, "S")
+	befriend(t, a, v.id, f1.id)
+	befriend(t, a, v.id, f2.id)
+	if err := a.friends.Block(ctx, k.id, v.id); err != nil {
+		t.Fatal(err)
+	}
+	query := func(q string, args ...any) []int64 {
+		t.Helper()
+		rows, err := a.db.Query(q, args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var ids []int64
+		for rows.Next() {
+			var id int64
+			rows.Scan(&id)
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	if got := query("SELECT id FROM users WHERE id IN ("+friend.FriendsOfSQL+") ORDER BY id", v.id); !slices.Equal(got, []int64{f1.id, f2.id}) {
+		t.Errorf("FriendsOfSQL: %v", got)
+	}
+	if got := query("SELECT id FROM users WHERE id IN ("+friend.BlockedWithSQL+")", v.id, v.id); !slices.Equal(got, []int64{k.id}) {
+		t.Errorf("BlockedWithSQL: %v", got)
+	}
+	if got := query("SELECT u.id FROM users u WHERE u.id IN (?, ?, ?)"+friend.NotBlockedSQL("u.id")+" ORDER BY u.id", k.id, s.id, f1.id, v.id, v.id); !slices.Equal(got, []int64{f1.id, s.id}) {
+		t.Errorf("NotBlockedSQL: %v", got)
+	}
+	if m, err := a.friends.FriendsAmong(ctx, v.id, []int64{f1.id, s.id, k.id}); err != nil || len(m) != 1 || !m[f1.id] {
+		t.Errorf("FriendsAmong = %v, %v", m, err)
+	}
+}

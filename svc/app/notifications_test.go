@@ -186,6 +186,11 @@ func TestFriendNotifications(t *testing.T) {
 	if resp := r.b.do("POST", idPath("/api/v1/friends/requests/", s.id, "/accept"), nil); resp.status != 200 {
 		t.Fatal(resp)
 	}
+	// Answering the request marks its notification read; it stays in the
+	// list.
+	if list, unread := notifications(t, r); len(list) != 1 || unread != 0 || list[0]["read"] != true {
+		t.Errorf("the recipient after accepting: %v, unread %v", list, unread)
+	}
 	list, _ = notifications(t, s)
 	if len(list) != 1 || list[0]["kind"] != "friend_accepted" || list[0]["subject_id"] != float64(r.id) {
 		t.Errorf("the sender after acceptance: %v", list)
@@ -347,5 +352,40 @@ func TestNotifyStaysInTransaction(t *testing.T) {
 		return a.notes.WithTx(q).Add(ctx, notify.Event{Kind: notify.Like, Recipient: r.id, Actor: s.id, Subject: 3})
 	}); err != nil {
 		t.Fatalf("a request and a like in one transaction on a pool of one connection: %v", err)
+	}
+}
+
+// TestConcurrentLikes: many people liking one post at once make one
+// notification counting them all.
+func TestConcurrentLikes(t *testing.T) {
+	a, base := startApp(t)
+	ctx := context.Background()
+	r := newMember(t, a, base, "R")
+	var actors []member
+	for range 20 {
+		actors = append(actors, newMember(t, a, base, "A"))
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, len(actors))
+	for _, m := range actors {
+		wg.Go(func() {
+			errs <- a.notes.Add(ctx, notify.Event{Kind: notify.Like, Recipient: r.id, Actor: m.id, Subject: 42})
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Error(err)
+		}
+	}
+	list, unread := notifications(t, r)
+	if len(list) != 1 || unread != 1 || list[0]["count"] != 20.0 || len(list[0]["actors"].([]any)) != 3 {
+		t.Errorf("after 20 concurrent likes: %v", list)
+	}
+	var n int
+	a.db.QueryRow("SELECT COUNT(*) FROM notification_actors").Scan(&n)
+	if n != 20 {
+		t.Errorf("%d actors stored, want 20", n)
 	}
 }

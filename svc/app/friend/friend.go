@@ -266,6 +266,34 @@ func (s *Service) Standing(ctx context.Context, viewer, person int64) (account.S
 	return out, nil
 }
 
+// SQL for other features' queries where a join is the only fast way, as
+// the home feed's "posts of my friends, newest first" or search's "friends
+// first". They are friend's API as much as its functions are: friend's
+// tables change only together with them.
+const (
+	// FriendsOfSQL selects the ids of the friends of the user bound to
+	// its one placeholder: one range scan of friendships' primary key,
+	// e.g. "... WHERE p.author_id IN (" + FriendsOfSQL + ")".
+	FriendsOfSQL = "SELECT friend_id FROM friendships WHERE user_id = ?"
+	// BlockedWithSQL selects the ids of the people the user blocked and
+	// of those who blocked the user, who is bound to both placeholders.
+	BlockedWithSQL = "SELECT blocked_id FROM blocks WHERE blocker_id = ? UNION ALL SELECT blocker_id FROM blocks WHERE blocked_id = ?"
+)
+
+// NotBlockedSQL returns a condition, to append to a WHERE clause, that
+// the person whose id is in the column col neither blocked nor was
+// blocked by the viewer, whom the caller binds to both of its
+// placeholders: " AND NOT EXISTS (...) AND NOT EXISTS (...)", two
+// primary-key lookups a row. col must be a column name of the caller's
+// query, never input.
+func NotBlockedSQL(col string) string { return notBlockedWith(col) }
+
+// FriendsAmong returns which of the ids are friends of user, in one
+// query (search ranks friends first).
+func (s *Service) FriendsAmong(ctx context.Context, user int64, ids []int64) (map[int64]bool, error) {
+	return friendsAmong(ctx, s.querier(), user, ids)
+}
+
 // A Person is someone in a list, as the viewer may see them.
 type Person struct {
 	ID          int64  `json:"id"`
@@ -362,7 +390,19 @@ func (s *Service) befriend(ctx context.Context, q db.Querier, sender, addressee 
 			return err
 		}
 	}
+	if err := s.answered(ctx, q, addressee, sender); err != nil {
+		return err
+	}
 	return s.notify(ctx, q, false, notify.Event{Kind: notify.FriendAccepted, Recipient: sender, Actor: addressee, Subject: addressee})
+}
+
+// answered marks the addressee's notification of the sender's request
+// read: the addressee has answered it.
+func (s *Service) answered(ctx context.Context, q db.Querier, addressee, sender int64) error {
+	if s.notes == nil {
+		return nil
+	}
+	return s.notes.WithTx(q).MarkSubjectRead(ctx, addressee, notify.FriendRequest, sender)
 }
 
 // Accept makes addressee and sender friends, accepting the pending
@@ -405,6 +445,9 @@ func (s *Service) Decline(ctx context.Context, addressee, sender int64) error {
 			return ErrNoRequest
 		}
 		if err := deleteRequest(ctx, q, sender, addressee); err != nil {
+			return err
+		}
+		if err := s.answered(ctx, q, addressee, sender); err != nil {
 			return err
 		}
 		return recordDecline(ctx, q, sender, addressee, s.time())
