@@ -43,11 +43,13 @@ const postColumns = `p.id, p.author_id, p.kind, COALESCE(p.friend_id, 0), p.visi
 
 // viewerColumns binds the viewer four times, then the post's own
 // friendship check.
-const viewerColumns = `EXISTS (SELECT 1 FROM post_likes l WHERE l.post_id = p.id AND l.user_id = ?),
+// The like and the friendship item's probes are scalar subqueries, one
+// primary-key lookup per row (see stillFriends).
+const viewerColumns = `(SELECT COUNT(*) FROM post_likes l WHERE l.post_id = p.id AND l.user_id = ?) > 0,
 	EXISTS (SELECT 1 FROM friendships f WHERE f.user_id = ? AND f.friend_id = p.author_id),
 	EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = ? AND b.blocked_id = p.author_id)
 	OR EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = p.author_id AND b.blocked_id = ?),
-	p.kind = 'friendship' AND NOT EXISTS (SELECT 1 FROM friendships g WHERE g.user_id = p.author_id AND g.friend_id = p.friend_id)`
+	p.kind = 'friendship' AND (SELECT COUNT(*) FROM friendships g WHERE g.user_id = p.author_id AND g.friend_id = p.friend_id) = 0`
 
 func scanPost(sc interface{ Scan(...any) error }, r *postRow) error {
 	return sc.Scan(&r.ID, &r.Author, &r.Kind, &r.Friend, &r.Visibility, &r.Text, &r.CreatedAt, &r.EditedAt,
@@ -347,18 +349,22 @@ func friendIDs(ctx context.Context, q db.Querier, user int64, limit int) ([]int6
 // share of all recent posts that are the reader's friends', so it is for
 // readers with many friends (see DenseFriends).
 func homeByTime(ctx context.Context, q db.Querier, reader int64, after *db.Position, limit int) ([]item, error) {
-	cond, args := keyset(after, "p.created_at", "p.id", true)
-	query := `SELECT p.id, p.created_at FROM posts p FORCE INDEX (posts_time)
-		WHERE p.wall_kind = 'user'` + cond + `
-		AND (p.author_id = ? OR (p.visibility <> 'only_me'
-			AND EXISTS (SELECT 1 FROM friendships f WHERE f.user_id = ? AND f.friend_id = p.author_id)))
-		AND (p.kind = 'post' OR EXISTS (SELECT 1 FROM friendships g WHERE g.user_id = p.author_id AND g.friend_id = p.friend_id))
-		ORDER BY p.created_at DESC, p.id DESC LIMIT ?`
-	list, err := items(ctx, q, query, append(args, reader, reader, limit)...)
+	query, args := homeByTimeQuery(reader, after, limit)
+	list, err := items(ctx, q, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("home feed of user %d: %w", reader, err)
 	}
 	return list, nil
+}
+
+func homeByTimeQuery(reader int64, after *db.Position, limit int) (string, []any) {
+	cond, args := keyset(after, "p.created_at", "p.id", true)
+	return `SELECT p.id, p.created_at FROM posts p FORCE INDEX (posts_time)
+		WHERE p.wall_kind = 'user'` + cond + `
+		AND (p.author_id = ? OR (p.visibility <> 'only_me'
+			AND EXISTS (SELECT 1 FROM friendships f WHERE f.user_id = ? AND f.friend_id = p.author_id)))
+		AND (p.kind = 'post' OR ` + stillFriends("p") + `)
+		ORDER BY p.created_at DESC, p.id DESC LIMIT ?`, append(args, reader, reader, limit)
 }
 
 // homeByFriends is the home feed of a person with few friends: one
@@ -370,14 +376,7 @@ func homeByTime(ctx context.Context, q db.Querier, reader int64, after *db.Posit
 // bounded subquery per friend merged with UNION ALL would sort less, but
 // MariaDB takes longer to plan it than to run this.)
 func homeByFriends(ctx context.Context, q db.Querier, reader int64, friends []int64, after *db.Position, limit int) ([]item, error) {
-	cond, cargs := keyset(after, "p.created_at", "p.id", true)
-	authors := append([]int64{reader}, friends...)
-	query := `SELECT p.id, p.created_at FROM posts p FORCE INDEX (posts_author)
-		WHERE p.author_id IN (` + placeholders(len(authors)) + `) AND p.wall_kind = 'user'` + cond + `
-		AND (p.author_id = ? OR p.visibility <> 'only_me')
-		AND (p.kind = 'post' OR EXISTS (SELECT 1 FROM friendships g WHERE g.user_id = p.author_id AND g.friend_id = p.friend_id))
-		ORDER BY p.created_at DESC, p.id DESC LIMIT ?`
-	args := append(append(anys(authors), cargs...), reader, limit)
+	query, args := homeByFriendsQuery(reader, friends, after, limit)
 	list, err := items(ctx, q, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("home feed of user %d: %w", reader, err)
@@ -385,24 +384,47 @@ func homeByFriends(ctx context.Context, q db.Querier, reader int64, friends []in
 	return list, nil
 }
 
+func homeByFriendsQuery(reader int64, friends []int64, after *db.Position, limit int) (string, []any) {
+	cond, cargs := keyset(after, "p.created_at", "p.id", true)
+	authors := append([]int64{reader}, friends...)
+	return `SELECT p.id, p.created_at FROM posts p FORCE INDEX (posts_author)
+		WHERE p.author_id IN (` + placeholders(len(authors)) + `) AND p.wall_kind = 'user'` + cond + `
+		AND (p.author_id = ? OR p.visibility <> 'only_me')
+		AND (p.kind = 'post' OR ` + stillFriends("p") + `)
+		ORDER BY p.created_at DESC, p.id DESC LIMIT ?`, append(append(anys(authors), cargs...), reader, limit)
+}
+
 // wall returns up to limit of owner's posts after the position with one
 // of the visibilities, newest first: one backward range scan of
 // posts_author.
 func wall(ctx context.Context, q db.Querier, owner int64, vis []Visibility, after *db.Position, limit int) ([]item, error) {
-	cond, args := keyset(after, "created_at", "id", true)
-	query := `SELECT id, created_at FROM posts WHERE author_id = ? AND wall_kind = 'user'` + cond + `
-		AND visibility IN (` + placeholders(len(vis)) + `)
-		AND (kind = 'post' OR EXISTS (SELECT 1 FROM friendships g WHERE g.user_id = posts.author_id AND g.friend_id = posts.friend_id))
-		ORDER BY created_at DESC, id DESC LIMIT ?`
-	all := append([]any{owner}, args...)
-	for _, v := range vis {
-		all = append(all, v)
-	}
-	list, err := items(ctx, q, query, append(all, limit)...)
+	query, args := wallQuery(owner, vis, after, limit)
+	list, err := items(ctx, q, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("wall of user %d: %w", owner, err)
 	}
 	return list, nil
+}
+
+func wallQuery(owner int64, vis []Visibility, after *db.Position, limit int) (string, []any) {
+	cond, cargs := keyset(after, "created_at", "id", true)
+	args := append([]any{owner}, cargs...)
+	for _, v := range vis {
+		args = append(args, v)
+	}
+	return `SELECT id, created_at FROM posts WHERE author_id = ? AND wall_kind = 'user'` + cond + `
+		AND visibility IN (` + placeholders(len(vis)) + `)
+		AND (kind = 'post' OR ` + stillFriends("posts") + `)
+		ORDER BY created_at DESC, id DESC LIMIT ?`, append(args, limit)
+}
+
+// stillFriends is the condition that the friendship item of the posts
+// row tbl is of a friendship that lasts. It is a scalar subquery, one
+// primary-key lookup per friendship item walked past, because MariaDB
+// may turn an EXISTS into a materialized scan of all of friendships, and
+// the walks only meet a friendship item now and then.
+func stillFriends(tbl string) string {
+	return fmt.Sprintf("(SELECT COUNT(*) FROM friendships g WHERE g.user_id = %[1]s.author_id AND g.friend_id = %[1]s.friend_id) > 0", tbl)
 }
 
 // notBlocked is a condition on the person column col: neither they nor
