@@ -8,17 +8,21 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kin-social/kin/svc/app/friend"
 	"github.com/kin-social/kin/svc/internal/db"
 )
 
 // The SQL of posts, likes and comments, on a db.Querier so that each
 // statement runs alone or inside a caller's transaction.
 //
-// The feed's queries read (never write) two of the friend feature's
-// tables, friendships and blocks: who may see a post, and which posts
-// make a home feed, are conditions inside the queries that find them, so
-// that a page costs a constant number of index scans instead of a call
-// per row.
+// Who may see a post, and which posts make a home feed, are conditions
+// inside the queries that find them, so that a page costs a constant
+// number of index scans instead of a call per row. Those conditions are
+// friend's SQL (friend.FriendsOfSQL, friend.NotBlockedSQL) where friend
+// offers it; the per-row tests of one pair (is the viewer the author's
+// friend, is either blocked, does a friendship item's friendship last)
+// read friendships and blocks by their primary keys here, as scalar
+// lookups, until friend offers them too.
 
 // postRow is one row of posts, with how its author stands to the viewer.
 type postRow struct {
@@ -43,12 +47,12 @@ const postColumns = `p.id, p.author_id, p.kind, COALESCE(p.friend_id, 0), p.visi
 
 // viewerColumns binds the viewer four times, then the post's own
 // friendship check.
-// The like and the friendship item's probes are scalar subqueries, one
-// primary-key lookup per row (see stillFriends).
+// Each probe is a scalar subquery, one primary-key lookup per row (see
+// stillFriends).
 const viewerColumns = `(SELECT COUNT(*) FROM post_likes l WHERE l.post_id = p.id AND l.user_id = ?) > 0,
-	EXISTS (SELECT 1 FROM friendships f WHERE f.user_id = ? AND f.friend_id = p.author_id),
-	EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = ? AND b.blocked_id = p.author_id)
-	OR EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = p.author_id AND b.blocked_id = ?),
+	(SELECT COUNT(*) FROM friendships f WHERE f.user_id = ? AND f.friend_id = p.author_id) > 0,
+	(SELECT COUNT(*) FROM blocks b WHERE b.blocker_id = ? AND b.blocked_id = p.author_id)
+	+ (SELECT COUNT(*) FROM blocks b WHERE b.blocker_id = p.author_id AND b.blocked_id = ?) > 0,
 	p.kind = 'friendship' AND (SELECT COUNT(*) FROM friendships g WHERE g.user_id = p.author_id AND g.friend_id = p.friend_id) = 0`
 
 func scanPost(sc interface{ Scan(...any) error }, r *postRow) error {
@@ -333,7 +337,7 @@ func items(ctx context.Context, q db.Querier, query string, args ...any) ([]item
 
 // friendIDs returns up to limit of user's friends.
 func friendIDs(ctx context.Context, q db.Querier, user int64, limit int) ([]int64, error) {
-	list, err := ids(ctx, q, "SELECT friend_id FROM friendships WHERE user_id = ? LIMIT ?", user, limit)
+	list, err := ids(ctx, q, friend.FriendsOfSQL+" LIMIT ?", user, limit)
 	if err != nil {
 		return nil, fmt.Errorf("friends of user %d: %w", user, err)
 	}
@@ -362,7 +366,7 @@ func homeByTimeQuery(reader int64, after *db.Position, limit int) (string, []any
 	return `SELECT p.id, p.created_at FROM posts p FORCE INDEX (posts_time)
 		WHERE p.wall_kind = 'user'` + cond + `
 		AND (p.author_id = ? OR (p.visibility <> 'only_me'
-			AND EXISTS (SELECT 1 FROM friendships f WHERE f.user_id = ? AND f.friend_id = p.author_id)))
+			AND p.author_id IN (` + friend.FriendsOfSQL + `)))
 		AND (p.kind = 'post' OR ` + stillFriends("p") + `)
 		ORDER BY p.created_at DESC, p.id DESC LIMIT ?`, append(args, reader, reader, limit)
 }
@@ -427,24 +431,17 @@ func stillFriends(tbl string) string {
 	return fmt.Sprintf("(SELECT COUNT(*) FROM friendships g WHERE g.user_id = %[1]s.author_id AND g.friend_id = %[1]s.friend_id) > 0", tbl)
 }
 
-// notBlocked is a condition on the person column col: neither they nor
-// the viewer blocked the other. It binds the viewer twice.
-func notBlocked(col string) string {
-	return fmt.Sprintf(` AND NOT EXISTS (SELECT 1 FROM blocks b1 WHERE b1.blocker_id = ? AND b1.blocked_id = %[1]s)
-		AND NOT EXISTS (SELECT 1 FROM blocks b2 WHERE b2.blocker_id = %[1]s AND b2.blocked_id = ?)`, col)
-}
-
 // likesPage returns up to limit of the likes of the post after the
 // position, newest first, leaving out people blocked with the viewer (0:
 // nobody), with whether each is the viewer's friend.
 func likesPage(ctx context.Context, q db.Querier, post, viewer int64, after *db.Position, limit int) ([]item, map[int64]bool, error) {
 	cond, cargs := keyset(after, "l.created_at", "l.user_id", true)
 	query := `SELECT l.user_id, l.created_at,
-		EXISTS (SELECT 1 FROM friendships f WHERE f.user_id = ? AND f.friend_id = l.user_id)
+		(SELECT COUNT(*) FROM friendships f WHERE f.user_id = ? AND f.friend_id = l.user_id) > 0
 		FROM post_likes l WHERE l.post_id = ?` + cond
 	args := append([]any{viewer, post}, cargs...)
 	if viewer != 0 {
-		query += notBlocked("l.user_id")
+		query += friend.NotBlockedSQL("l.user_id")
 		args = append(args, viewer, viewer)
 	}
 	query += " ORDER BY l.created_at DESC, l.user_id DESC LIMIT ?"
@@ -478,11 +475,11 @@ func likesPage(ctx context.Context, q db.Querier, post, viewer int64, after *db.
 func commentsPage(ctx context.Context, q db.Querier, post, viewer int64, after *db.Position, limit int) ([]commentRow, error) {
 	cond, cargs := keyset(after, "c.created_at", "c.id", false)
 	query := `SELECT c.id, c.post_id, c.author_id, c.text, c.created_at,
-		EXISTS (SELECT 1 FROM friendships f WHERE f.user_id = ? AND f.friend_id = c.author_id)
+		(SELECT COUNT(*) FROM friendships f WHERE f.user_id = ? AND f.friend_id = c.author_id) > 0
 		FROM comments c WHERE c.post_id = ?` + cond
 	args := append([]any{viewer, post}, cargs...)
 	if viewer != 0 {
-		query += notBlocked("c.author_id")
+		query += friend.NotBlockedSQL("c.author_id")
 		args = append(args, viewer, viewer)
 	}
 	query += " ORDER BY c.created_at, c.id LIMIT ?"
