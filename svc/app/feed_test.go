@@ -96,6 +96,12 @@ func (b *browser) posts(url string) postsPage {
 // allPosts follows a list's pages to the end and returns the ids.
 func (b *browser) allPosts(url string) []int64 {
 	b.t.Helper()
+	return b.allPostsBetween(url, func() {})
+}
+
+// allPostsBetween is allPosts calling between after each page.
+func (b *browser) allPostsBetween(url string, between func()) []int64 {
+	b.t.Helper()
 	var out []int64
 	for u := url; ; {
 		p := b.posts(u)
@@ -105,6 +111,7 @@ func (b *browser) allPosts(url string) []int64 {
 		if p.Next == nil {
 			return out
 		}
+		between()
 		sep := "?"
 		if strings.Contains(url, "?") {
 			sep = "&"
@@ -543,7 +550,9 @@ func TestFeedKeysetUnderInserts(t *testing.T) {
 		}
 	}()
 	for _, url := range []string{"/api/v1/feed", fmt.Sprintf("/api/v1/users/%d/posts", writer.id)} {
-		got := reader.allPosts(url)
+		// Besides the writer's stream, one new post lands between any two
+		// pages, newer than every cursor.
+		got := reader.allPostsBetween(url, func() { writer.post("between pages", "public") })
 		seen := map[int64]bool{}
 		for _, x := range got {
 			if seen[x] {
@@ -571,6 +580,10 @@ func TestFeedKeysetUnderInserts(t *testing.T) {
 		}
 		if m["next"] == nil || len(seen) > 200 {
 			break
+		}
+		// One new comment lands between any two pages, after them all.
+		if r := writer.do("POST", fmt.Sprintf("/api/v1/posts/%d/comments", id), map[string]string{"text": "between"}); r.status != http.StatusCreated {
+			t.Fatal(r)
 		}
 		u = fmt.Sprintf("/api/v1/posts/%d/comments?cursor=%s", id, m["next"])
 	}
