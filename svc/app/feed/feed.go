@@ -12,6 +12,12 @@
 // in one transaction; so do a post's deletion, its likes' and comments'
 // and the withdrawal of their notifications. A new friendship shows in both
 // friends' feeds: friend calls Befriended in the friendship's transaction.
+//
+// Room for what later issues add: every post is on a wall (wall_kind,
+// wall_id); today all are 'user', a person's own, and the feeds keep to
+// those, so posts on groups' and companies' walls will be rows with their
+// wall_kind and wall_id, read by their own queries. Attached media will be
+// rows of a post_media table referring to the post.
 package feed
 
 import (
