@@ -52,7 +52,6 @@ func newMember(t testing.TB, a *app, base, name string) member {
 	return member{id: id, name: name, b: b}
 }
 
-
 func idPath(prefix string, id int64, suffix string) string {
 	return prefix + strconv.FormatInt(id, 10) + suffix
 }

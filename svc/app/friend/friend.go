@@ -74,10 +74,15 @@ const (
 	PageSize = 20
 	// MaxSuggestions is how many suggestions Suggestions returns.
 	MaxSuggestions = 20
-	// Frontier bounds the work of suggestions and of chains of three
-	// steps for people with thousands of friends: only the friends of a
-	// person's Frontier most recent friends are looked through.
-	Frontier = 500
+	// PathBudget bounds the work of a chain of three steps for people
+	// with thousands of friends: at most PathBudget friendships of the
+	// friends of one of the two (the one with fewer friends; their most
+	// recent friends first) are looked through.
+	PathBudget = 10000
+	// SuggestFrontier bounds the work of suggestions likewise: the
+	// friends of a person's SuggestFrontier most recent friends are
+	// counted.
+	SuggestFrontier = 200
 )
 
 // Service keeps friendships, requests and blocks in the database.
@@ -87,7 +92,21 @@ type Service struct {
 	cursors *db.Cursors
 	people  *account.Service
 	notes   *notify.Service // nil: notify nobody
+	events  Events          // nil: tell nobody
 	now     func() time.Time
+}
+
+// Events is told of each new friendship in its transaction q, so that
+// what it shows of it (the feed's friendship items) commits with it.
+type Events interface {
+	Befriended(ctx context.Context, q db.Querier, a, b int64, at time.Time) error
+}
+
+// WithEvents returns a Service that tells events of each new friendship.
+func (s *Service) WithEvents(events Events) *Service {
+	c := *s
+	c.events = events
+	return &c
 }
 
 // New returns a Service on conn that signs list cursors with cursors and
@@ -198,6 +217,13 @@ func (s *Service) IsBlocked(ctx context.Context, a, b int64) (bool, error) {
 	}
 	return blocked, nil
 }
+
+// BlocksIn returns the Service running in the transaction q as a
+// notify.Blocks: it satisfies notify.TxBlocks, so notifications written
+// in a transaction check blocks in it.
+func (s *Service) BlocksIn(q db.Querier) notify.Blocks { return s.WithTx(q) }
+
+var _ notify.TxBlocks = (*Service)(nil)
 
 // AreFriends reports whether a and b are friends.
 func (s *Service) AreFriends(ctx context.Context, a, b int64) (bool, error) {
@@ -330,6 +356,11 @@ func (s *Service) befriend(ctx context.Context, q db.Querier, sender, addressee 
 	}
 	if err := insertFriendship(ctx, q, sender, addressee, now); err != nil {
 		return err
+	}
+	if s.events != nil {
+		if err := s.events.Befriended(ctx, q, addressee, sender, now); err != nil {
+			return err
+		}
 	}
 	return s.notify(ctx, q, false, notify.Event{Kind: notify.FriendAccepted, Recipient: sender, Actor: addressee, Subject: addressee})
 }
@@ -677,10 +708,10 @@ func (s *Service) visible(ctx context.Context, viewer, other int64) error {
 // most mutual friends first, leaving out viewer's friends, people viewer
 // asked or was asked by, people blocked either way, and people who
 // declined viewer or whom viewer declined in the last DeclineCooldown.
-// For someone with more than Frontier friends, only the friends of their
-// Frontier most recent friends are counted.
+// For someone with more than SuggestFrontier friends, only the friends of
+// their SuggestFrontier most recent friends are counted.
 func (s *Service) Suggestions(ctx context.Context, viewer int64) ([]Person, error) {
-	found, err := suggest(ctx, s.querier(), viewer, s.time().Add(-DeclineCooldown), Frontier, MaxSuggestions)
+	found, err := suggest(ctx, s.querier(), viewer, s.time().Add(-DeclineCooldown), SuggestFrontier, MaxSuggestions)
 	if err != nil {
 		return nil, err
 	}
@@ -712,7 +743,7 @@ const MaxSteps = 3
 //
 // It costs at most a few index lookups up to two steps; for three, it
 // looks through the friends of the friends of whichever of the two has
-// fewer friends (at most Frontier of them), probing the other's
+// fewer friends (at most PathBudget friendships), probing the other's
 // friendships by primary key, and stops at the first chain.
 func (s *Service) Path(ctx context.Context, viewer, other int64) ([]Person, error) {
 	if err := s.visible(ctx, viewer, other); err != nil {
@@ -761,13 +792,13 @@ func (s *Service) chain(ctx context.Context, q db.Querier, viewer, other int64) 
 		return nil, nil
 	}
 	if nv <= no {
-		x, y, err := bridge(ctx, q, viewer, other, viewer, Frontier)
+		x, y, err := bridge(ctx, q, viewer, other, viewer, PathBudget)
 		if err != nil || x == 0 {
 			return nil, err
 		}
 		return []int64{viewer, x, y, other}, nil
 	}
-	x, y, err := bridge(ctx, q, other, viewer, viewer, Frontier)
+	x, y, err := bridge(ctx, q, other, viewer, viewer, PathBudget)
 	if err != nil || x == 0 {
 		return nil, err
 	}
