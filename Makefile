@@ -31,12 +31,13 @@ bench:
 # 5,000,000 likes and 2,000,000 comments once into the database
 # $(SCALE_DB) on the server KIN_TEST_DSN names (reused while it holds
 # people; a few minutes the first time), then runs every benchmark named
-# ...Scale against it, each beside its baseline.
+# ...Scale against it, each beside its baseline. Person 1 of the seeded
+# community has 500 friends (KIN_BENCH_USER).
 SCALE_DB ?= kin_scale
 bench-scale:
 	@[ -n "$$KIN_TEST_DSN" ] || { echo "bench-scale: set KIN_TEST_DSN to a server, e.g. KIN_TEST_DSN='root@tcp(127.0.0.1:3306)/'"; exit 1; }
 	$(GO) run ./svc/seed -db $(SCALE_DB)
-	KIN_BENCH_DSN="$${KIN_TEST_DSN%/}/$(SCALE_DB)" $(GO) test -run '^$$' -bench 'Scale$$' -benchmem ./svc/...
+	KIN_BENCH_DSN="$${KIN_TEST_DSN%/}/$(SCALE_DB)" KIN_BENCH_USER=1 $(GO) test -run '^$$' -bench 'Scale$$' -benchmem ./svc/...
 
 # Formatting and vet findings fail the build.
 lint:
