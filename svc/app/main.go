@@ -1,8 +1,9 @@
 // Command app serves Kin's JSON API under /api/v1/: accounts, sessions,
-// profiles, friends, blocks and notifications (see API.md), and answers a
-// listing server's liveness check at /cgi-bin/system.cgi. It is wiring
-// only: each feature (account, friend, notify, ...) is a package with its
-// store, its rules and its routes.
+// profiles, friends, blocks, notifications, posts and feeds, and people
+// search (see API.md),
+// and answers a listing server's liveness check at /cgi-bin/system.cgi. It
+// is wiring only: each feature (account, friend, notify, feed, ...) is a
+// package with its store, its rules and its routes.
 //
 // Configuration (environment): KIN_LISTEN (default :8080), KIN_DOMAIN,
 // KIN_DB_ADDR, KIN_DB_NAME, KIN_DB_USER, KIN_DB_PASSWORD, and
@@ -22,6 +23,7 @@ import (
 
 	"github.com/kin-social/kin/svc/app/account"
 	"github.com/kin-social/kin/svc/app/captcha"
+	"github.com/kin-social/kin/svc/app/feed"
 	"github.com/kin-social/kin/svc/app/friend"
 	"github.com/kin-social/kin/svc/app/listing"
 	"github.com/kin-social/kin/svc/app/notify"
@@ -90,6 +92,7 @@ type app struct {
 	sessions *session.Store
 	friends  *friend.Service
 	notes    *notify.Service
+	feed     *feed.Service
 	search   *search.Service
 	log      *slog.Logger
 }
@@ -114,6 +117,9 @@ func newApp(ctx context.Context, conn *sql.DB, captchaURL string, log *slog.Logg
 	friends := friend.New(conn, cursors, accounts)
 	notes := notify.New(conn, cursors, accounts, friends)
 	friends = friends.WithNotifications(notes)
+	// The feed notifies likes and comments, and shows new friendships.
+	posts := feed.New(conn, cursors, accounts, notes)
+	friends = friends.WithEvents(posts)
 	return &app{
 		db:       conn,
 		accounts: accounts,
@@ -121,6 +127,7 @@ func newApp(ctx context.Context, conn *sql.DB, captchaURL string, log *slog.Logg
 		sessions: sessions,
 		friends:  friends,
 		notes:    notes,
+		feed:     posts,
 		search:   people,
 		log:      log,
 	}, nil
@@ -155,6 +162,7 @@ func (a *app) routes() http.Handler {
 	(&account.Routes{Accounts: a.accounts, Guard: a.guard, Sessions: a.sessions, Relations: a.friends}).Add(route)
 	(&friend.Routes{Friends: a.friends, Sessions: a.sessions}).Add(route)
 	(&notify.Routes{Notes: a.notes, Sessions: a.sessions}).Add(route)
+	(&feed.Routes{Feed: a.feed, Sessions: a.sessions}).Add(route)
 	(&search.Routes{Search: a.search, Sessions: a.sessions}).Add(route)
 	listing.Add(route)
 	// The 405s are registered per method, not as one pattern for the

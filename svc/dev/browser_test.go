@@ -34,7 +34,7 @@ func startSite(t *testing.T) string {
 	}
 	routes := Routes(spec)
 	dbc := dbtest.Config(t)
-	var log strings.Builder
+	log := &lockedWriter{b: new(strings.Builder)}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	st, err := stack.Start(ctx, stack.Options{
@@ -42,7 +42,7 @@ func startSite(t *testing.T) string {
 		Domain:            spec.Hosts.Site,
 		Listen:            "localhost:0", // the site's domain in the stack, as domainname checks
 		DB:                &dbc,
-		Log:               &lockedWriter{b: &log},
+		Log:               log,
 		CaptchaTestAnswer: captchaAnswer,
 	})
 	if err != nil {
