@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -29,8 +30,9 @@ import (
 // 100,000 people and their friendships). It indexes whoever is not
 // indexed yet (search.Service.Backfill), then sends GET
 // /api/v1/search/people through the whole app over loopback from
-// concurrent clients (KIN_BENCH_CLIENTS per core, default 8), each request
-// as a random person typing the first 1 to 3 letters of a random name.
+// concurrent clients (KIN_BENCH_CLIENTS, default 16, rounded up to a
+// multiple of the cores), each request as a random person typing the
+// first 1 to 3 letters of a word of a random name.
 // "pk" is the baseline: a bare handler running one primary-key SELECT of
 // users on the same database, measured in the same run with the same
 // clients. Each reports p50 and p99 in milliseconds.
@@ -169,16 +171,20 @@ func serveBench(b *testing.B, h http.Handler) string {
 }
 
 // benchLatency sends b.N GETs, each of the URL and cookie next returns,
-// from KIN_BENCH_CLIENTS clients per core over kept-alive connections,
+// from KIN_BENCH_CLIENTS clients (default 16) over kept-alive connections,
 // failing on any answer but 200, and reports the latency's p50 and p99 and
 // the requests per second.
 func benchLatency(b *testing.B, next func(r *rand.Rand) (url, cookie string)) {
-	par := 8
+	clients := 16
 	if s := os.Getenv("KIN_BENCH_CLIENTS"); s != "" {
-		if n, err := strconv.Atoi(s); err == nil && n > 0 {
-			par = n
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 {
+			b.Fatalf("KIN_BENCH_CLIENTS=%q: want a positive number", s)
 		}
+		clients = n
 	}
+	// RunParallel runs parallelism × GOMAXPROCS goroutines.
+	par := (clients + runtime.GOMAXPROCS(0) - 1) / runtime.GOMAXPROCS(0)
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 1024}}
 	defer client.CloseIdleConnections()
 	var (
