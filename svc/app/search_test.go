@@ -196,6 +196,12 @@ func TestSearchMatching(t *testing.T) {
 		{`\nna`, nil},
 		{"a%", []string{"Anna Smith", "Annabel Smithers", "Ann O'Neil", "José Álvarez", "Bob Jones"}},
 		{"'; DROP TABLE search_words; --", nil},
+		{`<anna> & "smi"`, []string{"Anna Smith", "Annabel Smithers"}},
+		{"<script>anna</script>", nil}, // every word must match: "script" does not
+		// Invisible and bidirectional characters neither split nor hide a word.
+		{"an\u200bna smi\u00adth", []string{"Anna Smith", "Annabel Smithers"}},
+		{"\u202ejos\u202c\u2066e\u2069", []string{"José Álvarez"}},
+		{"\u200b\u200d\ufeff", nil},
 	} {
 		if got := names(st.search("Viewer Zed", tc.q)); !cmp.Equal(sorted(got), sorted(tc.want)) {
 			t.Errorf("search %q: got %q, want %q", tc.q, sorted(got), sorted(tc.want))

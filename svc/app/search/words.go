@@ -11,7 +11,7 @@ import (
 // FoldVersion is the version of Fold's rules. search_people records the
 // version each person's words were made with; raising it makes Backfill
 // index everyone again at the next start.
-const FoldVersion = 1
+const FoldVersion = 2
 
 // MaxWord is the length, in characters, at which words are cut, in the
 // index and in queries alike: a longer query word matches as its first
@@ -26,14 +26,18 @@ var letters = map[rune]string{
 }
 
 // Fold returns s as search compares it: decomposed (NFKD, so ligatures
-// and fullwidth letters become plain ones), without combining accents,
+// and fullwidth letters become plain ones), without combining accents
+// and invisible format characters,
 // lower case, with the letters of the table above spelled as people type
 // them. "José", "JOSE" and "jose" fold to "jose". Identity never uses
 // it: it is for finding people, not for telling them apart.
 func Fold(s string) string {
 	var b strings.Builder
 	for _, r := range norm.NFKD.String(s) {
-		if unicode.Is(unicode.Mn, r) {
+		// Accents go, and so do invisible format characters (zero-width
+		// spaces and joiners, bidirectional marks, soft hyphens), so that
+		// "an\u200bna" is "anna", not two words.
+		if unicode.Is(unicode.Mn, r) || unicode.Is(unicode.Cf, r) {
 			continue
 		}
 		r = unicode.ToLower(r)

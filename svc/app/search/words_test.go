@@ -26,6 +26,8 @@ func TestWords(t *testing.T) {
 		{"100%_real\\deal", []string{"100", "real", "deal"}},
 		{"<b>x</b>'; DROP TABLE users; --", []string{"b", "x", "drop", "table", "users"}},
 		{"王小明", []string{"王小明"}},
+		{"an\u200bna\u00adbel \u202eSmith\u202c \u2066x\u2069", []string{"annabel", "smith", "x"}}, // invisible, bidi
+		{"a\tb\nc\x00d", []string{"a", "b", "c", "d"}},
 		{"", nil},
 		{"%_\\ -- !!", nil},
 		{strings.Repeat("a", 70), []string{strings.Repeat("a", MaxWord)}},
