@@ -482,7 +482,7 @@ func (b *builder) ingresses() {
 		site.AppIngress: {ann: issuer, tls: ingressTLS{Secret: "site-tls", Hosts: s.SiteHosts()}},
 		// Same host and certificate as app-ingress, which asks cert-manager for it.
 		site.UploadersIngress: {ann: map[string]string{
-			"nginx.ingress.kubernetes.io/proxy-body-size":         s.Ingress.UploadBodySize,
+			"nginx.ingress.kubernetes.io/proxy-body-size":         s.BodySize(site.UploadersIngress),
 			"nginx.ingress.kubernetes.io/proxy-request-buffering": "off",
 			"nginx.ingress.kubernetes.io/proxy-read-timeout":      "300",
 			"nginx.ingress.kubernetes.io/proxy-send-timeout":      "300",

@@ -4,7 +4,10 @@
 package site
 
 import (
+	"errors"
 	"fmt"
+	"math"
+	"strconv"
 	"strings"
 )
 
@@ -238,6 +241,9 @@ type Route struct {
 	Exact   bool   // pathType Exact instead of Prefix
 	Part    string // e.g. "app"
 	Port    int    // Service port, 8080 for the Go parts
+	// BodyLimit is the largest request body its Ingress lets through, in
+	// bytes (see Site.BodySize); 0 means no limit.
+	BodyLimit int64
 }
 
 // Ingress names, one per row of DESIGN.md's table.
@@ -253,9 +259,13 @@ const (
 // matching path, so "/api/v1/domain" wins over "/api/".
 func (s *Site) Routes() []Route {
 	var rs []Route
+	limit := func(ing string) int64 {
+		n, _ := ParseSize(s.BodySize(ing)) // Validate refuses a size ParseSize cannot read
+		return n
+	}
 	add := func(ing, path string, exact bool, part string) {
 		for _, h := range s.SiteHosts() {
-			rs = append(rs, Route{Ingress: ing, Host: h, Path: path, Exact: exact, Part: part, Port: int(s.Part(part).Port)})
+			rs = append(rs, Route{Ingress: ing, Host: h, Path: path, Exact: exact, Part: part, Port: int(s.Part(part).Port), BodyLimit: limit(ing)})
 		}
 	}
 	add(AppIngress, "/", false, "frontend")
@@ -266,11 +276,50 @@ func (s *Site) Routes() []Route {
 	add(UploadersIngress, "/media/", false, "upload")
 	add(UploadersIngress, "/upload/", false, "upload")
 	rs = append(rs,
-		Route{Ingress: AdminIngress, Host: s.Hosts.Admin, Path: "/", Part: "admin", Port: int(s.Parts.Admin.Port)},
-		Route{Ingress: AdminerIngress, Host: s.Hosts.Adminer, Path: "/", Part: "adminer", Port: int(s.Parts.Adminer.Port)},
+		Route{Ingress: AdminIngress, Host: s.Hosts.Admin, Path: "/", Part: "admin", Port: int(s.Parts.Admin.Port), BodyLimit: limit(AdminIngress)},
+		Route{Ingress: AdminerIngress, Host: s.Hosts.Adminer, Path: "/", Part: "adminer", Port: int(s.Parts.Adminer.Port), BodyLimit: limit(AdminerIngress)},
 	)
 	sortRoutes(rs)
 	return rs
+}
+
+// DefaultBodySize is ingress-nginx's proxy-body-size, which holds for
+// every Ingress rendered without that annotation.
+const DefaultBodySize = "1m"
+
+// BodySize returns the proxy-body-size of the named Ingress as gen renders
+// it: ingress.uploadBodySize for uploaders-ingress (large uploads), the
+// controller's default for the others.
+func (s *Site) BodySize(ingress string) string {
+	if ingress == UploadersIngress {
+		return s.Ingress.UploadBodySize
+	}
+	return DefaultBodySize
+}
+
+// ParseSize reads an nginx size: a number of bytes with an optional k, m or
+// g suffix (powers of 1024). 0 means no limit, as for nginx.
+func ParseSize(v string) (int64, error) {
+	if v == "" {
+		return 0, errors.New("empty size: write a number with an optional k, m or g suffix, e.g. 64m")
+	}
+	mult := int64(1)
+	switch v[len(v)-1] {
+	case 'k', 'K':
+		mult = 1 << 10
+	case 'm', 'M':
+		mult = 1 << 20
+	case 'g', 'G':
+		mult = 1 << 30
+	}
+	if mult > 1 {
+		v = v[:len(v)-1]
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 0 || n > math.MaxInt64/mult || strings.TrimLeft(v, "0123456789") != "" {
+		return 0, fmt.Errorf("%q is not an nginx size: write a number with an optional k, m or g suffix, e.g. 64m", v)
+	}
+	return n * mult, nil
 }
 
 // SiteHosts returns the site host followed by its aliases.

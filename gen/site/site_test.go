@@ -298,15 +298,15 @@ func TestRoutes(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []Route{
-		{Ingress: "admin-ingress", Host: "admin.example.org", Path: "/", Part: "admin", Port: 8080},
-		{Ingress: "adminer-ingress", Host: "adminer.example.org", Path: "/", Part: "adminer", Port: 8080},
-		{Ingress: "app-ingress", Host: "example.org", Path: "/", Part: "frontend", Port: 8080},
-		{Ingress: "app-ingress", Host: "example.org", Path: "/api/", Part: "app", Port: 8080},
-		{Ingress: "app-ingress", Host: "example.org", Path: "/api/v1/domain", Exact: true, Part: "domainname", Port: 8080},
-		{Ingress: "app-ingress", Host: "example.org", Path: "/captcha/", Part: "captcha", Port: 8080},
-		{Ingress: "app-ingress", Host: "example.org", Path: "/cgi-bin/system.cgi", Exact: true, Part: "app", Port: 8080},
-		{Ingress: "uploaders-ingress", Host: "example.org", Path: "/media/", Part: "upload", Port: 8080},
-		{Ingress: "uploaders-ingress", Host: "example.org", Path: "/upload/", Part: "upload", Port: 8080},
+		{Ingress: "admin-ingress", Host: "admin.example.org", Path: "/", Part: "admin", Port: 8080, BodyLimit: 1 << 20},
+		{Ingress: "adminer-ingress", Host: "adminer.example.org", Path: "/", Part: "adminer", Port: 8080, BodyLimit: 1 << 20},
+		{Ingress: "app-ingress", Host: "example.org", Path: "/", Part: "frontend", Port: 8080, BodyLimit: 1 << 20},
+		{Ingress: "app-ingress", Host: "example.org", Path: "/api/", Part: "app", Port: 8080, BodyLimit: 1 << 20},
+		{Ingress: "app-ingress", Host: "example.org", Path: "/api/v1/domain", Exact: true, Part: "domainname", Port: 8080, BodyLimit: 1 << 20},
+		{Ingress: "app-ingress", Host: "example.org", Path: "/captcha/", Part: "captcha", Port: 8080, BodyLimit: 1 << 20},
+		{Ingress: "app-ingress", Host: "example.org", Path: "/cgi-bin/system.cgi", Exact: true, Part: "app", Port: 8080, BodyLimit: 1 << 20},
+		{Ingress: "uploaders-ingress", Host: "example.org", Path: "/media/", Part: "upload", Port: 8080, BodyLimit: 64 << 20},
+		{Ingress: "uploaders-ingress", Host: "example.org", Path: "/upload/", Part: "upload", Port: 8080, BodyLimit: 64 << 20},
 	}
 	if diff := cmp.Diff(want, s.Routes()); diff != "" {
 		t.Errorf("Routes (-want +got):\n%s", diff)

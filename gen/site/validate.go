@@ -155,8 +155,8 @@ func (s *Site) validateIngress(v *validator) {
 	in := s.Ingress
 	v.dnsName("ingress.class", in.Class)
 	v.dnsName("ingress.issuer", in.Issuer)
-	if !bodySize.MatchString(in.UploadBodySize) {
-		v.add("ingress.uploadBodySize", fmt.Sprintf("%q is not an nginx size: write a number with an optional k, m or g suffix, e.g. 64m", in.UploadBodySize))
+	if _, err := ParseSize(in.UploadBodySize); err != nil {
+		v.add("ingress.uploadBodySize", err.Error())
 	}
 	switch in.Chat {
 	case ChatPassthrough, ChatTCPServices:
@@ -185,8 +185,6 @@ func (s *Site) validateIngress(v *validator) {
 		}
 	}
 }
-
-var bodySize = regexp.MustCompile(`^[0-9]+[kKmMgG]?$`)
 
 func (s *Site) validateDB(v *validator) {
 	switch s.DB.Mode {

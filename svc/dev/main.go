@@ -7,13 +7,10 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
-	"math"
 	"os"
 	"os/signal"
-	"strconv"
 	"syscall"
 
 	"github.com/kin-social/kin/gen/site"
@@ -36,12 +33,8 @@ func run(spec, listen string) error {
 	if err != nil {
 		return err
 	}
-	routes, err := Routes(s)
-	if err != nil {
-		return err
-	}
 	opts := stack.Options{
-		Routes: routes,
+		Routes: Routes(s),
 		Domain: s.Hosts.Site,
 		Listen: listen,
 		Log:    os.Stdout,
@@ -69,53 +62,10 @@ func run(spec, listen string) error {
 
 // Routes converts the spec's routes to the stack's, each with the body
 // limit of the Ingress that renders it.
-func Routes(s *site.Site) ([]stack.Route, error) {
+func Routes(s *site.Site) []stack.Route {
 	var out []stack.Route
 	for _, r := range s.Routes() {
-		limit, err := parseSize(bodySize(s, r.Ingress))
-		if err != nil {
-			return nil, fmt.Errorf("body limit of %s: %w", r.Ingress, err)
-		}
-		out = append(out, stack.Route{Host: r.Host, Path: r.Path, Exact: r.Exact, Part: r.Part, BodyLimit: limit})
+		out = append(out, stack.Route{Host: r.Host, Path: r.Path, Exact: r.Exact, Part: r.Part, BodyLimit: r.BodyLimit})
 	}
-	return out, nil
-}
-
-// nginxBodySize is ingress-nginx's default proxy-body-size, which holds
-// for every Ingress that gen renders without the annotation.
-const nginxBodySize = "1m"
-
-// bodySize is the proxy-body-size of the named Ingress as gen renders it
-// (gen/render's ingresses: only uploaders-ingress sets its own, from
-// ingress.uploadBodySize).
-func bodySize(s *site.Site, ingress string) string {
-	if ingress == site.UploadersIngress {
-		return s.Ingress.UploadBodySize
-	}
-	return nginxBodySize
-}
-
-// parseSize reads an nginx size: a number of bytes with an optional k, m or
-// g suffix (powers of 1024). 0 means no limit, as for nginx.
-func parseSize(v string) (int64, error) {
-	if v == "" {
-		return 0, errors.New("empty size")
-	}
-	mult := int64(1)
-	switch v[len(v)-1] {
-	case 'k', 'K':
-		mult = 1 << 10
-	case 'm', 'M':
-		mult = 1 << 20
-	case 'g', 'G':
-		mult = 1 << 30
-	}
-	if mult > 1 {
-		v = v[:len(v)-1]
-	}
-	n, err := strconv.ParseInt(v, 10, 64)
-	if err != nil || n < 0 || n > math.MaxInt64/mult {
-		return 0, fmt.Errorf("%q is not an nginx size such as 64m", v)
-	}
-	return n * mult, nil
+	return out
 }

@@ -14,10 +14,7 @@ func TestRoutesBodyLimits(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	routes, err := Routes(s)
-	if err != nil {
-		t.Fatal(err)
-	}
+	routes := Routes(s)
 	byIngress := map[string]string{}
 	for _, r := range s.Routes() {
 		byIngress[r.Host+" "+r.Path] = r.Ingress
@@ -37,31 +34,6 @@ func TestRoutesBodyLimits(t *testing.T) {
 	for _, ing := range []string{site.AppIngress, site.UploadersIngress, site.AdminIngress} {
 		if !seen[ing] {
 			t.Errorf("no route of %s", ing)
-		}
-	}
-}
-
-func TestParseSize(t *testing.T) {
-	for _, tt := range []struct {
-		in   string
-		want int64
-		err  bool
-	}{
-		{"0", 0, false},
-		{"100", 100, false},
-		{"512k", 512 << 10, false},
-		{"1m", 1 << 20, false},
-		{"64M", 64 << 20, false},
-		{"2g", 2 << 30, false},
-		{"", 0, true},
-		{"m", 0, true},
-		{"-1m", 0, true},
-		{"64mb", 0, true},
-		{"99999999999g", 0, true},
-	} {
-		got, err := parseSize(tt.in)
-		if (err != nil) != tt.err || got != tt.want {
-			t.Errorf("parseSize(%q) = %d, %v; want %d, error %v", tt.in, got, err, tt.want, tt.err)
 		}
 	}
 }

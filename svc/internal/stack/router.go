@@ -222,24 +222,10 @@ func formatSize(n int64) string {
 	return fmt.Sprintf("%d bytes", n)
 }
 
-// securityHeaders are the headers server.Server sets on every response of
-// a service, so the router's own answers (404, 413, 502, 503) carry them
-// too. They copy the unexported list in svc/internal/server;
-// TestSecurityHeadersMatchServer compares them with a real response.
-var securityHeaders = map[string]string{
-	"Content-Security-Policy":    "default-src 'self'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'; object-src 'none'",
-	"X-Content-Type-Options":     "nosniff",
-	"Referrer-Policy":            "strict-origin-when-cross-origin",
-	"X-Frame-Options":            "DENY",
-	"Cross-Origin-Opener-Policy": "same-origin",
-}
-
 // writeError answers with the JSON error every service sends, and the
 // services' security headers.
 func writeError(w http.ResponseWriter, status int, msg string) {
-	for k, v := range securityHeaders {
-		w.Header().Set(k, v)
-	}
+	server.SetSecurityHeaders(w.Header())
 	server.WriteError(w, status, msg)
 }
 

@@ -182,9 +182,13 @@ func (s *Stack) Stop() error {
 		s.srv.Shutdown(ctx)
 		cancel()
 	}
-	for i := len(s.procs) - 1; i >= 0; i-- {
-		s.stopProc(s.procs[i])
+	// The router is closed, so nothing reaches the parts any more: stop
+	// them all at once rather than wait out each one's drain in turn.
+	var wg sync.WaitGroup
+	for _, p := range s.procs {
+		wg.Go(func() { s.stopProc(p) })
 	}
+	wg.Wait()
 	var err error
 	if s.dbServer != nil {
 		err = s.dbServer.Stop()
