@@ -174,7 +174,7 @@ func (s *Service) Register(ctx context.Context, r Registration) (User, error) {
 		return User{}, fmt.Errorf("register: %w", err)
 	}
 	row := userRow{Email: r.Email, EmailKey: key, PasswordHash: hash, DisplayName: r.DisplayName,
-		BirthdayVisibility: Private, CreatedAt: s.time()}
+		BirthdayVisibility: Private, ProfileVisibility: Everyone, FriendsVisibility: Everyone, CreatedAt: s.time()}
 	row.ID, err = insertUser(ctx, s.querier(), row)
 	if db.IsDuplicate(err) {
 		return User{}, ErrEmailTaken

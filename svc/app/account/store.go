@@ -34,9 +34,11 @@ type userRow struct {
 
 func insertUser(ctx context.Context, q db.Querier, u userRow) (int64, error) {
 	res, err := q.ExecContext(ctx, `INSERT INTO users
-		(email, email_key, password_hash, display_name, headline, about, city, birthday, birthday_visibility, created_at, updated_at)
-		VALUES (?, ?, ?, ?, '', '', '', NULL, ?, ?, ?)`,
-		u.Email, []byte(u.EmailKey), u.PasswordHash, u.DisplayName, u.BirthdayVisibility, u.CreatedAt, u.CreatedAt)
+		(email, email_key, password_hash, display_name, headline, about, city, birthday, birthday_visibility,
+		profile_visibility, friends_visibility, created_at, updated_at)
+		VALUES (?, ?, ?, ?, '', '', '', NULL, ?, ?, ?, ?, ?)`,
+		u.Email, []byte(u.EmailKey), u.PasswordHash, u.DisplayName, u.BirthdayVisibility,
+		u.ProfileVisibility, u.FriendsVisibility, u.CreatedAt, u.CreatedAt)
 	if err != nil {
 		return 0, err
 	}

@@ -1,9 +1,6 @@
 package account
 
-import (
-	"context"
-	"fmt"
-)
+import "context"
 
 // Standing is how a viewer stands to a person, as the friend feature
 // knows it; account needs it to decide what of a profile the viewer sees.
@@ -113,5 +110,5 @@ func checkChoice(field, s string, choices ...string) error {
 		}
 		list += c
 	}
-	return fieldErr(field, "%s", fmt.Sprintf("choose %s", list))
+	return fieldErr(field, "choose %s", list)
 }
