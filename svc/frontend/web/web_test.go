@@ -337,6 +337,10 @@ func TestContrast(t *testing.T) {
 		{"on-accent", "accent"}, {"on-accent", "accent-hover"}, {"accent-hover", "surface"},
 		{"error", "surface"}, {"text", "error-bg"}, {"success", "surface"},
 		{"text", "accent-soft"}, {"bg", "text"},
+		// The social pages: danger buttons and the unread badge, muted
+		// text on unread notifications, comments on the page's colour.
+		{"on-danger", "danger"}, {"danger", "surface"}, {"danger", "error-bg"},
+		{"muted", "accent-soft"}, {"accent", "accent-soft"}, {"text", "bg"}, {"accent", "bg"},
 	}
 	for i, scheme := range []string{"light", "dark"} {
 		colours := map[string]string{}
