@@ -61,8 +61,8 @@ export async function render(ctx) {
         h('p', { class: 'note-meta muted' },
           h('time', { datetime: n.updated_at, title: formatFullTime(n.updated_at), text: formatTime(n.updated_at) }),
           h('span', { class: 'note-state visually-hidden', text: n.read ? '' : ' · unread' }))),
-      mark,
     );
+    if (mark) li.append(mark);
     return li;
   };
 

@@ -62,6 +62,8 @@ export async function renderUser(ctx) {
       status.hidden = !status.textContent;
     };
     place(relation);
+    // Across a block the details are hidden because of it, not a setting.
+    if (relation === 'blocked') profileCard.querySelector('#profile-hidden')?.remove();
     profileCard.querySelector('.profile-head').append(controls);
     profileCard.querySelector('.profile-head').after(status);
     if (relation !== 'blocked') {
