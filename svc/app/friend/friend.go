@@ -74,10 +74,15 @@ const (
 	PageSize = 20
 	// MaxSuggestions is how many suggestions Suggestions returns.
 	MaxSuggestions = 20
-	// Frontier bounds the work of suggestions and of chains of three
-	// steps for people with thousands of friends: only the friends of a
-	// person's Frontier most recent friends are looked through.
-	Frontier = 500
+	// PathBudget bounds the work of a chain of three steps for people
+	// with thousands of friends: at most PathBudget friendships of the
+	// friends of one of the two (the one with fewer friends; their most
+	// recent friends first) are looked through.
+	PathBudget = 10000
+	// SuggestFrontier bounds the work of suggestions likewise: the
+	// friends of a person's SuggestFrontier most recent friends are
+	// counted.
+	SuggestFrontier = 200
 )
 
 // Service keeps friendships, requests and blocks in the database.
@@ -199,6 +204,13 @@ func (s *Service) IsBlocked(ctx context.Context, a, b int64) (bool, error) {
 	return blocked, nil
 }
 
+// BlocksIn returns the Service running in the transaction q as a
+// notify.Blocks: it satisfies notify.TxBlocks, so notifications written
+// in a transaction check blocks in it.
+func (s *Service) BlocksIn(q db.Querier) notify.Blocks { return s.WithTx(q) }
+
+var _ notify.TxBlocks = (*Service)(nil)
+
 // AreFriends reports whether a and b are friends.
 func (s *Service) AreFriends(ctx context.Context, a, b int64) (bool, error) {
 	var friends bool
@@ -238,6 +250,34 @@ func (s *Service) Standing(ctx context.Context, viewer, person int64) (account.S
 		}
 	}
 	return out, nil
+}
+
+// SQL for other features' queries where a join is the only fast way, as
+// the home feed's "posts of my friends, newest first" or search's "friends
+// first". They are friend's API as much as its functions are: friend's
+// tables change only together with them.
+const (
+	// FriendsOfSQL selects the ids of the friends of the user bound to
+	// its one placeholder: one range scan of friendships' primary key,
+	// e.g. "... WHERE p.author_id IN (" + FriendsOfSQL + ")".
+	FriendsOfSQL = "SELECT friend_id FROM friendships WHERE user_id = ?"
+	// BlockedWithSQL selects the ids of the people the user blocked and
+	// of those who blocked the user, who is bound to both placeholders.
+	BlockedWithSQL = "SELECT blocked_id FROM blocks WHERE blocker_id = ? UNION ALL SELECT blocker_id FROM blocks WHERE blocked_id = ?"
+)
+
+// NotBlockedSQL returns a condition, to append to a WHERE clause, that
+// the person whose id is in the column col neither blocked nor was
+// blocked by the viewer, whom the caller binds to both of its
+// placeholders: " AND NOT EXISTS (...) AND NOT EXISTS (...)", two
+// primary-key lookups a row. col must be a column name of the caller's
+// query, never input.
+func NotBlockedSQL(col string) string { return notBlockedWith(col) }
+
+// FriendsAmong returns which of the ids are friends of user, in one
+// query (search ranks friends first).
+func (s *Service) FriendsAmong(ctx context.Context, user int64, ids []int64) (map[int64]bool, error) {
+	return friendsAmong(ctx, s.querier(), user, ids)
 }
 
 // A Person is someone in a list, as the viewer may see them.
@@ -677,10 +717,10 @@ func (s *Service) visible(ctx context.Context, viewer, other int64) error {
 // most mutual friends first, leaving out viewer's friends, people viewer
 // asked or was asked by, people blocked either way, and people who
 // declined viewer or whom viewer declined in the last DeclineCooldown.
-// For someone with more than Frontier friends, only the friends of their
-// Frontier most recent friends are counted.
+// For someone with more than SuggestFrontier friends, only the friends of
+// their SuggestFrontier most recent friends are counted.
 func (s *Service) Suggestions(ctx context.Context, viewer int64) ([]Person, error) {
-	found, err := suggest(ctx, s.querier(), viewer, s.time().Add(-DeclineCooldown), Frontier, MaxSuggestions)
+	found, err := suggest(ctx, s.querier(), viewer, s.time().Add(-DeclineCooldown), SuggestFrontier, MaxSuggestions)
 	if err != nil {
 		return nil, err
 	}
@@ -712,7 +752,7 @@ const MaxSteps = 3
 //
 // It costs at most a few index lookups up to two steps; for three, it
 // looks through the friends of the friends of whichever of the two has
-// fewer friends (at most Frontier of them), probing the other's
+// fewer friends (at most PathBudget friendships), probing the other's
 // friendships by primary key, and stops at the first chain.
 func (s *Service) Path(ctx context.Context, viewer, other int64) ([]Person, error) {
 	if err := s.visible(ctx, viewer, other); err != nil {
@@ -761,13 +801,13 @@ func (s *Service) chain(ctx context.Context, q db.Querier, viewer, other int64) 
 		return nil, nil
 	}
 	if nv <= no {
-		x, y, err := bridge(ctx, q, viewer, other, viewer, Frontier)
+		x, y, err := bridge(ctx, q, viewer, other, viewer, PathBudget)
 		if err != nil || x == 0 {
 			return nil, err
 		}
 		return []int64{viewer, x, y, other}, nil
 	}
-	x, y, err := bridge(ctx, q, other, viewer, viewer, Frontier)
+	x, y, err := bridge(ctx, q, other, viewer, viewer, PathBudget)
 	if err != nil || x == 0 {
 		return nil, err
 	}

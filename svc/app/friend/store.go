@@ -317,17 +317,21 @@ type suggestion struct {
 // their friends, everyone they asked or who asked them, blocked either
 // way, or who declined or was declined since since.
 func suggest(ctx context.Context, q db.Querier, viewer int64, since time.Time, frontier, limit int) ([]suggestion, error) {
-	rows, err := q.QueryContext(ctx, `SELECT f2.friend_id, COUNT(*) AS mutual
-		FROM (SELECT friend_id FROM friendships WHERE user_id = ? ORDER BY created_at DESC LIMIT ?) f1
-		JOIN friendships f2 ON f2.user_id = f1.friend_id
-		WHERE f2.friend_id <> ?
-		AND NOT EXISTS (SELECT 1 FROM friendships x WHERE x.user_id = ? AND x.friend_id = f2.friend_id)
-		AND NOT EXISTS (SELECT 1 FROM friend_requests r1 WHERE r1.sender_id = ? AND r1.addressee_id = f2.friend_id)
-		AND NOT EXISTS (SELECT 1 FROM friend_requests r2 WHERE r2.sender_id = f2.friend_id AND r2.addressee_id = ?)
-		AND NOT EXISTS (SELECT 1 FROM friend_declines d1 WHERE d1.sender_id = ? AND d1.addressee_id = f2.friend_id AND d1.declined_at > ?)
-		AND NOT EXISTS (SELECT 1 FROM friend_declines d2 WHERE d2.sender_id = f2.friend_id AND d2.addressee_id = ? AND d2.declined_at > ?)`+
-		notBlockedWith("f2.friend_id")+`
-		GROUP BY f2.friend_id ORDER BY mutual DESC, f2.friend_id LIMIT ?`,
+	// Counted first, filtered after: each candidate is checked once, not
+	// once per friend in common.
+	rows, err := q.QueryContext(ctx, `SELECT c.id, c.mutual FROM (
+			SELECT f2.friend_id AS id, COUNT(*) AS mutual
+			FROM (SELECT friend_id FROM friendships WHERE user_id = ? ORDER BY created_at DESC LIMIT ?) f1
+			JOIN friendships f2 ON f2.user_id = f1.friend_id
+			WHERE f2.friend_id <> ?
+			GROUP BY f2.friend_id) c
+		WHERE NOT EXISTS (SELECT 1 FROM friendships x WHERE x.user_id = ? AND x.friend_id = c.id)
+		AND NOT EXISTS (SELECT 1 FROM friend_requests r1 WHERE r1.sender_id = ? AND r1.addressee_id = c.id)
+		AND NOT EXISTS (SELECT 1 FROM friend_requests r2 WHERE r2.sender_id = c.id AND r2.addressee_id = ?)
+		AND NOT EXISTS (SELECT 1 FROM friend_declines d1 WHERE d1.sender_id = ? AND d1.addressee_id = c.id AND d1.declined_at > ?)
+		AND NOT EXISTS (SELECT 1 FROM friend_declines d2 WHERE d2.sender_id = c.id AND d2.addressee_id = ? AND d2.declined_at > ?)`+
+		notBlockedWith("c.id")+`
+		ORDER BY c.mutual DESC, c.id LIMIT ?`,
 		viewer, frontier, viewer, viewer, viewer, viewer, viewer, since, viewer, since, viewer, viewer, limit)
 	if err != nil {
 		return nil, fmt.Errorf("suggest friends to user %d: %w", viewer, err)
@@ -360,16 +364,21 @@ func mutualFriend(ctx context.Context, q db.Querier, a, b int64) (int64, error) 
 }
 
 // bridge returns x and y such that near - x - y - far is a chain of
-// friends, neither of them blocked with viewer, looking only through the
-// frontier most recent friends of near; 0, 0 if there is none.
-func bridge(ctx context.Context, q db.Querier, near, far, viewer int64, frontier int) (x, y int64, err error) {
-	err = q.QueryRowContext(ctx, `SELECT f1.friend_id, fm.friend_id
-		FROM (SELECT friend_id FROM friendships WHERE user_id = ? ORDER BY created_at DESC LIMIT ?) f1
-		JOIN friendships fm ON fm.user_id = f1.friend_id
-		JOIN friendships f2 ON f2.user_id = ? AND f2.friend_id = fm.friend_id
-		WHERE f1.friend_id <> ? AND fm.friend_id <> ?`+
-		notBlockedWith("f1.friend_id")+notBlockedWith("fm.friend_id")+`
-		LIMIT 1`, near, frontier, far, far, near, viewer, viewer, viewer, viewer).Scan(&x, &y)
+// friends, neither of them blocked with viewer, or 0, 0 if there is none
+// among the first budget friendships of near's friends (the most recent
+// friends first): the friendships looked through are capped, whoever
+// near's friends are.
+func bridge(ctx context.Context, q db.Querier, near, far, viewer int64, budget int) (x, y int64, err error) {
+	err = q.QueryRowContext(ctx, `SELECT e.x, e.y FROM (
+			SELECT f1.friend_id AS x, fm.friend_id AS y
+			-- f1 read in the order of friendships_list, no sort: the
+			-- budget's rows are the first ones read.
+			FROM friendships f1 JOIN friendships fm ON fm.user_id = f1.friend_id
+			WHERE f1.user_id = ? AND fm.friend_id <> ?
+			ORDER BY f1.created_at DESC, f1.friend_id DESC LIMIT ?) e
+		JOIN friendships f2 ON f2.user_id = ? AND f2.friend_id = e.y
+		WHERE e.x <> ?`+notBlockedWith("e.x")+notBlockedWith("e.y")+`
+		LIMIT 1`, near, near, budget, far, far, viewer, viewer, viewer, viewer).Scan(&x, &y)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, 0, nil
 	}

@@ -51,6 +51,16 @@ type Blocks interface {
 	IsBlocked(ctx context.Context, a, b int64) (bool, error)
 }
 
+// TxBlocks is a Blocks that can answer inside a transaction. When the
+// Blocks given to New is one, WithTx asks it in the caller's transaction
+// too: a check on another connection of the pool would need a second
+// connection while the transaction holds one, and a pool whose every
+// connection is in such a transaction would wait forever.
+type TxBlocks interface {
+	Blocks
+	BlocksIn(q db.Querier) Blocks
+}
+
 // ErrNotFound means a notification is not the recipient's, or does not
 // exist: the two are not told apart.
 var ErrNotFound = errors.New("no such notification")
@@ -83,6 +93,9 @@ func New(conn *sql.DB, cursors *db.Cursors, people *account.Service, blocks Bloc
 func (s *Service) WithTx(q db.Querier) *Service {
 	c := *s
 	c.q = q
+	if tb, ok := s.blocks.(TxBlocks); ok {
+		c.blocks = tb.BlocksIn(q)
+	}
 	return &c
 }
 
@@ -132,7 +145,7 @@ func (s *Service) Add(ctx context.Context, e Event) error {
 	if e.Recipient == e.Actor {
 		return nil
 	}
-	blocked, err := s.blocks.IsBlocked(ctx, e.Recipient, e.Actor)
+	blocked, err := s.blocks.IsBlocked(ctx, e.Recipient, e.Actor) // in s.q, if any (see TxBlocks)
 	if err != nil {
 		return fmt.Errorf("notify user %d: %w", e.Recipient, err)
 	}
