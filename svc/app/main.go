@@ -21,6 +21,7 @@ import (
 
 	"github.com/kin-social/kin/svc/app/account"
 	"github.com/kin-social/kin/svc/app/captcha"
+	"github.com/kin-social/kin/svc/app/feed"
 	"github.com/kin-social/kin/svc/app/friend"
 	"github.com/kin-social/kin/svc/app/listing"
 	"github.com/kin-social/kin/svc/app/notify"
@@ -83,6 +84,7 @@ type app struct {
 	sessions *session.Store
 	friends  *friend.Service
 	notes    *notify.Service
+	feed     *feed.Service
 	log      *slog.Logger
 }
 
@@ -103,6 +105,9 @@ func newApp(ctx context.Context, conn *sql.DB, captchaURL string, log *slog.Logg
 	friends := friend.New(conn, cursors, accounts)
 	notes := notify.New(conn, cursors, accounts, friends)
 	friends = friends.WithNotifications(notes)
+	// The feed notifies likes and comments, and shows new friendships.
+	posts := feed.New(conn, cursors, accounts, notes)
+	friends = friends.WithEvents(posts)
 	return &app{
 		db:       conn,
 		accounts: accounts,
@@ -110,6 +115,7 @@ func newApp(ctx context.Context, conn *sql.DB, captchaURL string, log *slog.Logg
 		sessions: sessions,
 		friends:  friends,
 		notes:    notes,
+		feed:     posts,
 		log:      log,
 	}, nil
 }
@@ -143,6 +149,7 @@ func (a *app) routes() http.Handler {
 	(&account.Routes{Accounts: a.accounts, Guard: a.guard, Sessions: a.sessions, Relations: a.friends}).Add(route)
 	(&friend.Routes{Friends: a.friends, Sessions: a.sessions}).Add(route)
 	(&notify.Routes{Notes: a.notes, Sessions: a.sessions}).Add(route)
+	(&feed.Routes{Feed: a.feed, Sessions: a.sessions}).Add(route)
 	listing.Add(route)
 	// The 405s are registered per method, not as one pattern for the
 	// path: a method-less "/api/v1/friends/requests" would conflict with

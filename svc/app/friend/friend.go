@@ -92,7 +92,21 @@ type Service struct {
 	cursors *db.Cursors
 	people  *account.Service
 	notes   *notify.Service // nil: notify nobody
+	events  Events          // nil: tell nobody
 	now     func() time.Time
+}
+
+// Events is told of each new friendship in its transaction q, so that
+// what it shows of it (the feed's friendship items) commits with it.
+type Events interface {
+	Befriended(ctx context.Context, q db.Querier, a, b int64, at time.Time) error
+}
+
+// WithEvents returns a Service that tells events of each new friendship.
+func (s *Service) WithEvents(events Events) *Service {
+	c := *s
+	c.events = events
+	return &c
 }
 
 // New returns a Service on conn that signs list cursors with cursors and
@@ -370,6 +384,11 @@ func (s *Service) befriend(ctx context.Context, q db.Querier, sender, addressee 
 	}
 	if err := insertFriendship(ctx, q, sender, addressee, now); err != nil {
 		return err
+	}
+	if s.events != nil {
+		if err := s.events.Befriended(ctx, q, addressee, sender, now); err != nil {
+			return err
+		}
 	}
 	return s.notify(ctx, q, false, notify.Event{Kind: notify.FriendAccepted, Recipient: sender, Actor: addressee, Subject: addressee})
 }
