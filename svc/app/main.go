@@ -25,6 +25,7 @@ import (
 	"github.com/kin-social/kin/svc/app/friend"
 	"github.com/kin-social/kin/svc/app/listing"
 	"github.com/kin-social/kin/svc/app/notify"
+	"github.com/kin-social/kin/svc/app/search"
 	"github.com/kin-social/kin/svc/internal/config"
 	"github.com/kin-social/kin/svc/internal/db"
 	"github.com/kin-social/kin/svc/internal/password"
@@ -72,6 +73,11 @@ func run(ctx context.Context, log *slog.Logger) error {
 	} else if n > 0 {
 		log.Info("canonicalized old addresses", "count", n)
 	}
+	if n, err := a.search.Backfill(ctx, log); err != nil {
+		return fmt.Errorf("index people for search: %w", err)
+	} else if n > 0 {
+		log.Info("indexed people for search", "count", n)
+	}
 	go a.sessions.Sweep(ctx, time.Hour, log)
 	return a.server(cfg.listen).Run(ctx)
 }
@@ -85,6 +91,7 @@ type app struct {
 	friends  *friend.Service
 	notes    *notify.Service
 	feed     *feed.Service
+	search   *search.Service
 	log      *slog.Logger
 }
 
@@ -95,7 +102,10 @@ func newApp(ctx context.Context, conn *sql.DB, captchaURL string, log *slog.Logg
 	// Each hash holds 19 MiB and a core for tens of milliseconds: one per
 	// core keeps the CPU busy without queuing memory.
 	hasher := password.NewHasher(password.DefaultParams, runtime.GOMAXPROCS(0))
-	accounts := account.New(conn, hasher, sessions)
+	people := search.New(conn)
+	// Registrations and profile updates index the person for search in
+	// their own transaction.
+	accounts := account.New(conn, hasher, sessions).WithIndexer(people)
 	key, err := db.Key(ctx, conn, "cursor")
 	if err != nil {
 		return nil, err
@@ -116,6 +126,7 @@ func newApp(ctx context.Context, conn *sql.DB, captchaURL string, log *slog.Logg
 		friends:  friends,
 		notes:    notes,
 		feed:     posts,
+		search:   people,
 		log:      log,
 	}, nil
 }
@@ -150,6 +161,7 @@ func (a *app) routes() http.Handler {
 	(&friend.Routes{Friends: a.friends, Sessions: a.sessions}).Add(route)
 	(&notify.Routes{Notes: a.notes, Sessions: a.sessions}).Add(route)
 	(&feed.Routes{Feed: a.feed, Sessions: a.sessions}).Add(route)
+	(&search.Routes{Search: a.search, Sessions: a.sessions}).Add(route)
 	listing.Add(route)
 	// The 405s are registered per method, not as one pattern for the
 	// path: a method-less "/api/v1/friends/requests" would conflict with

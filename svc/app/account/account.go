@@ -88,6 +88,7 @@ type Service struct {
 	hasher   *password.Hasher
 	sessions *session.Store
 	now      func() time.Time
+	indexer  Indexer // nil: nothing to keep current
 
 	// decoy is a hash to verify sign-ins of unknown addresses against, so
 	// they take as long as sign-ins of known ones.
@@ -112,6 +113,37 @@ func (s *Service) WithTx(q db.Querier) *Service {
 	c.q = q
 	c.sessions = s.sessions.WithTx(q)
 	return &c
+}
+
+// SearchFields are what people search finds a person by.
+type SearchFields struct {
+	ID          int64
+	DisplayName string
+	Headline    string
+	City        string
+}
+
+// An Indexer keeps a search index of people current (search.Service).
+// account does not import search: it calls IndexPerson in the transaction
+// q that registers a person or changes their profile, so the index and
+// the profile commit together.
+type Indexer interface {
+	IndexPerson(ctx context.Context, q db.Querier, p SearchFields) error
+}
+
+// WithIndexer returns a Service that keeps ix current.
+func (s *Service) WithIndexer(ix Indexer) *Service {
+	c := *s
+	c.indexer = ix
+	return &c
+}
+
+// index tells the indexer, if any, of the person's searchable fields.
+func (s *Service) index(ctx context.Context, q db.Querier, p SearchFields) error {
+	if s.indexer == nil {
+		return nil
+	}
+	return s.indexer.IndexPerson(ctx, q, p)
 }
 
 // querier returns what single statements run on.
@@ -160,8 +192,8 @@ func (r *Registration) check() (key string, err error) {
 	return key, nil
 }
 
-// Register opens an account with one INSERT, so a failure leaves nothing
-// behind. It returns ErrEmailTaken when the address is in use. It checks
+// Register opens an account with one INSERT (and its search words, in
+// the same transaction), so a failure leaves nothing behind. It returns ErrEmailTaken when the address is in use. It checks
 // no captcha and no limit: the web API does that (Guard.Register), and
 // other callers (seeding demo accounts) need neither.
 func (s *Service) Register(ctx context.Context, r Registration) (User, error) {
@@ -175,7 +207,13 @@ func (s *Service) Register(ctx context.Context, r Registration) (User, error) {
 	}
 	row := userRow{Email: r.Email, EmailKey: key, PasswordHash: hash, DisplayName: r.DisplayName,
 		BirthdayVisibility: Private, ProfileVisibility: Everyone, FriendsVisibility: Everyone, CreatedAt: s.time()}
-	row.ID, err = insertUser(ctx, s.querier(), row)
+	err = s.inTx(ctx, func(q db.Querier) error {
+		var err error
+		if row.ID, err = insertUser(ctx, q, row); err != nil {
+			return err
+		}
+		return s.index(ctx, q, SearchFields{ID: row.ID, DisplayName: row.DisplayName})
+	})
 	if db.IsDuplicate(err) {
 		return User{}, ErrEmailTaken
 	}
@@ -311,8 +349,8 @@ type ProfileUpdate struct {
 	BirthdayVisibility string
 }
 
-// UpdateProfile checks the form and stores it with one UPDATE, returning
-// the updated user.
+// UpdateProfile checks the form and stores it with one UPDATE (and the
+// search words, in the same transaction), returning the updated user.
 func (s *Service) UpdateProfile(ctx context.Context, id int64, p ProfileUpdate) (User, error) {
 	var err error
 	if p.DisplayName, err = normalizeDisplayName(p.DisplayName); err != nil {
@@ -339,7 +377,12 @@ func (s *Service) UpdateProfile(ctx context.Context, id int64, p ProfileUpdate) 
 	if birthday != nil {
 		bday = birthday.Format(time.DateOnly)
 	}
-	if err := updateProfile(ctx, s.querier(), id, p, bday, now); err != nil {
+	if err := s.inTx(ctx, func(q db.Querier) error {
+		if err := updateProfile(ctx, q, id, p, bday, now); err != nil {
+			return err
+		}
+		return s.index(ctx, q, SearchFields{ID: id, DisplayName: p.DisplayName, Headline: p.Headline, City: p.City})
+	}); err != nil {
 		return User{}, err
 	}
 	return s.Get(ctx, id)

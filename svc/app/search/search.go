@@ -1,0 +1,302 @@
+// Package search finds people on Kin by the words of their name, headline
+// and city, as a person types them: each word of the query is a prefix of
+// a word of the person ("ann smi" and "smi ann" find Anna Smith), accents
+// and case aside ("jose" finds José). Results come friends first, then
+// friends of friends, then everyone else, never anyone blocked either
+// way, and headline and city words find a person only for viewers their
+// profile_visibility lets see them.
+//
+// The index is a table of words per person (search_words), folded in Go
+// (Fold) and kept current by account, which calls IndexPerson in the
+// transaction of each registration and profile update; Backfill indexes
+// people who were there before. It works the same on MySQL and MariaDB,
+// which InnoDB FULLTEXT would not: its minimum token size and stopwords
+// lose one- and two-letter prefixes.
+package search
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/kin-social/kin/svc/app/account"
+	"github.com/kin-social/kin/svc/internal/db"
+)
+
+// Limits of a search.
+const (
+	// MaxResults is how many people a search returns.
+	MaxResults = 20
+	// MaxQuery is the longest query, in characters.
+	MaxQuery = 100
+	// MaxTerms is how many words a query may have.
+	MaxTerms = 6
+	// Circle bounds the work of ranking for people with thousands of
+	// friends: friends of friends are those of the viewer's Circle most
+	// recent friends, and mutual friends are counted among those.
+	Circle = 200
+)
+
+// A QueryError says what is wrong with a query; its text is for people.
+type QueryError struct{ msg string }
+
+func (e *QueryError) Error() string { return e.msg }
+
+// Relations of the viewer to a person found, as friend names them.
+const (
+	None      = "none"
+	Requested = "requested" // the viewer asked the person
+	Incoming  = "incoming"  // the person asked the viewer
+	Friends   = "friends"
+)
+
+// A Person is someone found, as the viewer may see them.
+type Person struct {
+	ID          int64  `json:"id"`
+	DisplayName string `json:"display_name"`
+	Headline    string `json:"headline"` // "" when DetailsHidden
+	City        string `json:"city"`     // "" when DetailsHidden
+	// DetailsHidden says the person's profile_visibility hides their
+	// details from the viewer.
+	DetailsHidden bool   `json:"details_hidden"`
+	Relation      string `json:"relation"`
+	// MutualFriends counts the friends the viewer and the person have in
+	// common among the viewer's Circle most recent friends (exact for
+	// anyone with no more friends than that).
+	MutualFriends int `json:"mutual_friends"`
+}
+
+// Service searches people and keeps their words.
+type Service struct {
+	db *sql.DB
+	q  db.Querier // a caller's transaction (WithTx), or nil
+}
+
+// New returns a Service on conn.
+func New(conn *sql.DB) *Service { return &Service{db: conn} }
+
+// WithTx returns a Service whose searches run in the caller's
+// transaction q.
+func (s *Service) WithTx(q db.Querier) *Service {
+	c := *s
+	c.q = q
+	return &c
+}
+
+func (s *Service) querier() db.Querier {
+	if s.q != nil {
+		return s.q
+	}
+	return s.db
+}
+
+// fieldWords returns the rows of search_words of a person's fields.
+func fieldWords(name, headline, city string) []word {
+	var ws []word
+	seen := map[word]bool{}
+	for _, f := range []struct {
+		field int
+		text  string
+	}{{fieldName, name}, {fieldHeadline, headline}, {fieldCity, city}} {
+		for _, w := range Words(f.text) {
+			if r := (word{w, f.field}); !seen[r] {
+				seen[r] = true
+				ws = append(ws, r)
+			}
+		}
+	}
+	return ws
+}
+
+// IndexPerson stores the search words of the person's fields in the
+// transaction q, replacing their old ones: only the words that changed
+// are written. It satisfies account.Indexer.
+func (s *Service) IndexPerson(ctx context.Context, q db.Querier, p account.SearchFields) error {
+	old, err := wordsOf(ctx, q, p.ID)
+	if err != nil {
+		return err
+	}
+	var add []word
+	for _, w := range fieldWords(p.DisplayName, p.Headline, p.City) {
+		if old[w] {
+			delete(old, w)
+		} else {
+			add = append(add, w)
+		}
+	}
+	for w := range old {
+		if err := deleteWord(ctx, q, p.ID, w); err != nil {
+			return err
+		}
+	}
+	if err := insertWords(ctx, q, map[int64][]word{p.ID: add}); err != nil {
+		return err
+	}
+	return markIndexed(ctx, q, []int64{p.ID})
+}
+
+// backfillBatch is how many people Backfill indexes per transaction.
+const backfillBatch = 500
+
+// Backfill indexes everyone whose words are missing (people registered
+// before search existed) or were made by an older FoldVersion, a batch of
+// people per transaction, and returns how many it indexed. Every replica
+// runs it at start; running it twice, or at once, is harmless.
+func (s *Service) Backfill(ctx context.Context, log *slog.Logger) (int, error) {
+	done := 0
+	var after int64
+	for {
+		ids, err := unindexed(ctx, s.querier(), after, backfillBatch)
+		if err != nil || len(ids) == 0 {
+			return done, err
+		}
+		after = ids[len(ids)-1]
+		err = db.InTx(ctx, s.db, func(q db.Querier) error {
+			people, err := lockPeople(ctx, q, ids)
+			if err != nil {
+				return err
+			}
+			ids := make([]int64, len(people))
+			rows := make(map[int64][]word, len(people))
+			for i, p := range people {
+				ids[i] = p.ID
+				rows[p.ID] = fieldWords(p.DisplayName, p.Headline, p.City)
+			}
+			if len(ids) == 0 { // deleted meanwhile
+				return nil
+			}
+			if err := deleteWordsOf(ctx, q, ids); err != nil {
+				return err
+			}
+			if err := insertWords(ctx, q, rows); err != nil {
+				return err
+			}
+			return markIndexed(ctx, q, ids)
+		})
+		if err != nil {
+			return done, fmt.Errorf("index people: %w", err)
+		}
+		done += len(ids)
+		if log != nil && done%(20*backfillBatch) == 0 {
+			log.Info("indexing people for search", "done", done)
+		}
+	}
+}
+
+// Terms returns the folded words of a query, longest first (so that the
+// most selective one leads a scan), dropping those that are a prefix of
+// another (their condition is implied). A query that is not valid UTF-8,
+// longer than MaxQuery or of more than MaxTerms words is a *QueryError;
+// one with no word (empty, or only punctuation) has no terms.
+func Terms(query string) ([]string, error) {
+	if !utf8.ValidString(query) {
+		return nil, &QueryError{"the search is not valid UTF-8 text: type it again"}
+	}
+	if n := utf8.RuneCountInString(query); n > MaxQuery {
+		return nil, &QueryError{fmt.Sprintf("the search is %d characters long: use at most %d", n, MaxQuery)}
+	}
+	ws := Words(query)
+	if len(ws) > MaxTerms {
+		return nil, &QueryError{fmt.Sprintf("the search has %d words: use at most %d", len(ws), MaxTerms)}
+	}
+	slices.SortStableFunc(ws, func(a, b string) int { return len(b) - len(a) })
+	var terms []string
+	for _, w := range ws {
+		if !slices.ContainsFunc(terms, func(t string) bool { return strings.HasPrefix(t, w) }) {
+			terms = append(terms, w)
+		}
+	}
+	return terms, nil
+}
+
+// othersBatch is how many rows of others a scan reads at a time, and
+// othersScan how many at most: past that, a rare combination of common
+// prefixes ends the search with what it found rather than reading the
+// whole index.
+const (
+	othersBatch = 64
+	othersScan  = 2048
+)
+
+// People returns up to MaxResults people matching query as viewer (who
+// is signed in) may find them, viewer left out: their friends first,
+// then friends of their Circle most recent friends, each by friends in
+// common, then name; then everyone else, in the order of the word that
+// matched the query's longest word. People blocked with viewer either way
+// never appear. A query with no word finds nobody; a bad query is a
+// *QueryError.
+func (s *Service) People(ctx context.Context, viewer int64, query string) ([]Person, error) {
+	terms, err := Terms(query)
+	if err != nil || len(terms) == 0 {
+		return []Person{}, err
+	}
+	q := s.querier()
+	hits, err := inCircle(ctx, q, viewer, terms, Circle, MaxResults)
+	if err != nil {
+		return nil, err
+	}
+	seen := map[int64]bool{}
+	for _, h := range hits {
+		seen[h.ID] = true
+	}
+	var after *position
+	for read := 0; len(hits) < MaxResults && read < othersScan; read += othersBatch {
+		batch, last, err := others(ctx, q, viewer, terms[0], terms[1:], after, othersBatch)
+		if err != nil {
+			return nil, err
+		}
+		for _, h := range batch {
+			if !seen[h.ID] && len(hits) < MaxResults {
+				seen[h.ID] = true
+				hits = append(hits, h)
+			}
+		}
+		if len(batch) < othersBatch {
+			break
+		}
+		after = last
+	}
+	ids := make([]int64, len(hits))
+	for i, h := range hits {
+		ids[i] = h.ID
+	}
+	asked, askedBy, err := requests(ctx, q, viewer, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Person, len(hits))
+	for i, h := range hits {
+		p := Person{ID: h.ID, DisplayName: h.DisplayName, Relation: None, MutualFriends: h.Mutual}
+		switch {
+		case h.Friend:
+			p.Relation = Friends
+		case asked[h.ID]:
+			p.Relation = Requested
+		case askedBy[h.ID]:
+			p.Relation = Incoming
+		}
+		if detailsVisible(h.Visibility, h.Friend) {
+			p.Headline, p.City = h.Headline, h.City
+		} else {
+			p.DetailsHidden = true
+		}
+		out[i] = p
+	}
+	return out, nil
+}
+
+// detailsVisible reports whether a signed-in viewer who is (or is not) a
+// friend of a person whose profile_visibility is vis may see their
+// details, as account decides for profiles (blocked people never reach
+// here).
+func detailsVisible(vis string, friend bool) bool {
+	switch vis {
+	case account.Everyone, account.Members:
+		return true
+	}
+	return friend
+}
