@@ -189,7 +189,9 @@ func pathID(r *http.Request, name string) int64 {
 func (s *socialStub) routes(mux *http.ServeMux) {
 	js := func(w http.ResponseWriter, status int, v any) { server.WriteJSON(w, status, v) }
 	none := func(w http.ResponseWriter) { w.WriteHeader(http.StatusNoContent) }
-	missing := func(w http.ResponseWriter) { js(w, http.StatusNotFound, map[string]string{"error": "no such post: check the link"}) }
+	missing := func(w http.ResponseWriter) {
+		js(w, http.StatusNotFound, map[string]string{"error": "no such post: check the link"})
+	}
 	h := func(pattern string, f func(w http.ResponseWriter, r *http.Request)) {
 		mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 			s.mu.Lock()
