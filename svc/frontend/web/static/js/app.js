@@ -56,7 +56,7 @@ function setUser(u) {
   document.getElementById('header-user-name').textContent = u ? u.display_name : '';
   if (changed) {
     if (notifications) notifications.stop();
-    notifications = u ? startNotifications({ navigate, notify }) : null;
+    notifications = u ? startNotifications({ notify }) : null;
   }
 }
 
@@ -170,6 +170,11 @@ window.addEventListener('popstate', () => show({ focus: true }));
 document.getElementById('signout').addEventListener('click', async (e) => {
   const button = e.currentTarget;
   button.disabled = true;
+  // The page's own requests end first: answered after the session, they
+  // would only be refused.
+  leave.abort();
+  if (notifications) notifications.stop();
+  notifications = null;
   try {
     await postJSON('/api/v1/logout');
     setUser(null);
@@ -177,6 +182,9 @@ document.getElementById('signout').addEventListener('click', async (e) => {
     navigate('/');
   } catch (err) {
     notify(err instanceof APIError ? err.message : 'Signing out failed. Try again.');
+    // Still signed in: bring back what was stopped.
+    if (user && !notifications) notifications = startNotifications({ notify });
+    show({ focus: false });
   } finally {
     button.disabled = false;
   }
