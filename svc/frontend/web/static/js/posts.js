@@ -433,7 +433,7 @@ export function postList(ctx, { prefix, label, load, empty, pollNew = false }) {
       if (isAbort(err)) return;
       error.textContent = errorText(err);
       error.hidden = false;
-      more.hidden = !next && !first;
+      more.hidden = !next;
     } finally {
       loading = false;
       more.disabled = false;
