@@ -57,7 +57,7 @@ function signedIn(ctx) {
       h('h2', { id: 'feed-title', class: 'visually-hidden', text: 'Your feed' }),
       feed.node,
     ),
-    h('aside', { class: 'layout-side', 'aria-label': 'Your account' },
+    h('aside', { class: 'layout-side', 'aria-label': 'About you' },
     missing.length
       ? h('section', { class: 'card callout', 'aria-labelledby': 'complete-title' },
         h('h2', { id: 'complete-title', text: 'Complete your profile' }),
