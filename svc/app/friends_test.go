@@ -297,8 +297,14 @@ func TestDeclineCooldown(t *testing.T) {
 	if r := ask(); r.status != 201 {
 		t.Fatal(r)
 	}
+	if _, unread := notifications(t, ad); unread != 1 {
+		t.Errorf("unread after a request: %v", unread)
+	}
 	if r := ad.b.do("POST", idPath("/api/v1/friends/requests/", s.id, "/decline"), nil); r.status != 204 {
 		t.Fatal(r)
+	}
+	if list, unread := notifications(t, ad); unread != 0 || len(list) != 1 {
+		t.Errorf("after declining: %v, unread %v; want the request's notification, read", list, unread)
 	}
 	// The request is gone from both lists; the sender sees no relation.
 	for _, m := range []member{s, ad} {

@@ -1,7 +1,8 @@
-// Command app serves Kin's JSON API under /api/v1/: accounts, sessions and
-// profiles (see API.md), and answers a listing server's liveness check at
-// /cgi-bin/system.cgi. It is wiring only: each feature (account, ...) is a
-// package with its store, its rules and its routes.
+// Command app serves Kin's JSON API under /api/v1/: accounts, sessions,
+// profiles, friends, blocks and notifications (see API.md), and answers a
+// listing server's liveness check at /cgi-bin/system.cgi. It is wiring
+// only: each feature (account, friend, notify, ...) is a package with its
+// store, its rules and its routes.
 //
 // Configuration (environment): KIN_LISTEN (default :8080), KIN_DOMAIN,
 // KIN_DB_ADDR, KIN_DB_NAME, KIN_DB_USER, KIN_DB_PASSWORD, and

@@ -186,6 +186,11 @@ func TestFriendNotifications(t *testing.T) {
 	if resp := r.b.do("POST", idPath("/api/v1/friends/requests/", s.id, "/accept"), nil); resp.status != 200 {
 		t.Fatal(resp)
 	}
+	// Answering the request marks its notification read; it stays in the
+	// list.
+	if list, unread := notifications(t, r); len(list) != 1 || unread != 0 || list[0]["read"] != true {
+		t.Errorf("the recipient after accepting: %v, unread %v", list, unread)
+	}
 	list, _ = notifications(t, s)
 	if len(list) != 1 || list[0]["kind"] != "friend_accepted" || list[0]["subject_id"] != float64(r.id) {
 		t.Errorf("the sender after acceptance: %v", list)

@@ -390,7 +390,19 @@ func (s *Service) befriend(ctx context.Context, q db.Querier, sender, addressee 
 			return err
 		}
 	}
+	if err := s.answered(ctx, q, addressee, sender); err != nil {
+		return err
+	}
 	return s.notify(ctx, q, false, notify.Event{Kind: notify.FriendAccepted, Recipient: sender, Actor: addressee, Subject: addressee})
+}
+
+// answered marks the addressee's notification of the sender's request
+// read: the addressee has answered it.
+func (s *Service) answered(ctx context.Context, q db.Querier, addressee, sender int64) error {
+	if s.notes == nil {
+		return nil
+	}
+	return s.notes.WithTx(q).MarkSubjectRead(ctx, addressee, notify.FriendRequest, sender)
 }
 
 // Accept makes addressee and sender friends, accepting the pending
@@ -433,6 +445,9 @@ func (s *Service) Decline(ctx context.Context, addressee, sender int64) error {
 			return ErrNoRequest
 		}
 		if err := deleteRequest(ctx, q, sender, addressee); err != nil {
+			return err
+		}
+		if err := s.answered(ctx, q, addressee, sender); err != nil {
 			return err
 		}
 		return recordDecline(ctx, q, sender, addressee, s.time())

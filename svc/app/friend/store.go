@@ -43,64 +43,48 @@ func loadState(ctx context.Context, q db.Querier, a, b int64) (state, error) {
 // lockState reads the state between a and b with locking reads, in the
 // transaction q: the rows that exist are locked, and the gaps where the
 // missing ones would go, so that two transitions of one pair at once
-// serialize (or deadlock, and db.InTx runs the loser again).
+// serialize (or deadlock, and db.InTx runs the loser again). Each row is
+// read by its whole primary key, so that nothing else is locked (a
+// locking read locks every entry it scans, and the optimizer may scan all
+// of a person's requests by a prefix of another index for an OR of two
+// pairs), and the pair's rows are always locked in one order, the lower id
+// first, whichever of the two acts.
 func lockState(ctx context.Context, q db.Querier, a, b int64) (state, error) {
-	var s state
-	fail := func(err error) (state, error) {
-		return state{}, fmt.Errorf("lock relation of users %d and %d: %w", a, b, err)
-	}
-	rows, err := q.QueryContext(ctx, `SELECT user_id FROM friendships
-		WHERE (user_id = ? AND friend_id = ?) OR (user_id = ? AND friend_id = ?) FOR UPDATE`, a, b, b, a)
-	if err != nil {
-		return fail(err)
-	}
-	for rows.Next() {
-		s.friends = true
-	}
-	if err := closeRows(rows); err != nil {
-		return fail(err)
-	}
-	rows, err = q.QueryContext(ctx, `SELECT sender_id FROM friend_requests
-		WHERE (sender_id = ? AND addressee_id = ?) OR (sender_id = ? AND addressee_id = ?) FOR UPDATE`, a, b, b, a)
-	if err != nil {
-		return fail(err)
-	}
-	for rows.Next() {
-		var sender int64
-		if err := rows.Scan(&sender); err != nil {
-			rows.Close()
-			return fail(err)
+	lo, hi := min(a, b), max(a, b)
+	var found [6]bool
+	for i, l := range []struct {
+		query string
+		x, y  int64
+	}{
+		{"SELECT 1 FROM friendships WHERE user_id = ? AND friend_id = ? FOR UPDATE", lo, hi},
+		{"SELECT 1 FROM friendships WHERE user_id = ? AND friend_id = ? FOR UPDATE", hi, lo},
+		{"SELECT 1 FROM friend_requests WHERE sender_id = ? AND addressee_id = ? FOR UPDATE", lo, hi},
+		{"SELECT 1 FROM friend_requests WHERE sender_id = ? AND addressee_id = ? FOR UPDATE", hi, lo},
+		{"SELECT 1 FROM blocks WHERE blocker_id = ? AND blocked_id = ? FOR UPDATE", lo, hi},
+		{"SELECT 1 FROM blocks WHERE blocker_id = ? AND blocked_id = ? FOR UPDATE", hi, lo},
+	} {
+		rows, err := q.QueryContext(ctx, l.query, l.x, l.y)
+		if err != nil {
+			return state{}, fmt.Errorf("lock relation of users %d and %d: %w", a, b, err)
 		}
-		if sender == a {
-			s.requested = true
-		} else {
-			s.incoming = true
+		found[i] = rows.Next()
+		if err := closeRows(rows); err != nil {
+			return state{}, fmt.Errorf("lock relation of users %d and %d: %w", a, b, err)
 		}
 	}
-	if err := closeRows(rows); err != nil {
-		return fail(err)
+	// Within each table's pair, the row from a to b and the one from b
+	// to a.
+	ab, ba := 0, 1
+	if a != lo {
+		ab, ba = 1, 0
 	}
-	rows, err = q.QueryContext(ctx, `SELECT blocker_id FROM blocks
-		WHERE (blocker_id = ? AND blocked_id = ?) OR (blocker_id = ? AND blocked_id = ?) FOR UPDATE`, a, b, b, a)
-	if err != nil {
-		return fail(err)
-	}
-	for rows.Next() {
-		var blocker int64
-		if err := rows.Scan(&blocker); err != nil {
-			rows.Close()
-			return fail(err)
-		}
-		if blocker == a {
-			s.blocked = true
-		} else {
-			s.blockedBy = true
-		}
-	}
-	if err := closeRows(rows); err != nil {
-		return fail(err)
-	}
-	return s, nil
+	return state{
+		friends:   found[0] || found[1],
+		requested: found[2+ab],
+		incoming:  found[2+ba],
+		blocked:   found[4+ab],
+		blockedBy: found[4+ba],
+	}, nil
 }
 
 func closeRows(rows *sql.Rows) error {
@@ -128,8 +112,19 @@ func insertFriendship(ctx context.Context, q db.Querier, a, b int64, now time.Ti
 }
 
 func deleteFriendship(ctx context.Context, q db.Querier, a, b int64) error {
-	_, err := exec(ctx, q, fmt.Sprintf("end friendship of users %d and %d", a, b),
-		"DELETE FROM friendships WHERE (user_id = ? AND friend_id = ?) OR (user_id = ? AND friend_id = ?)", a, b, b, a)
+	return deleteBoth(ctx, q, fmt.Sprintf("end friendship of users %d and %d", a, b),
+		"DELETE FROM friendships WHERE user_id = ? AND friend_id = ?", a, b)
+}
+
+// deleteBoth runs a DELETE of the row of a pair by its whole primary key,
+// both ways, the lower id first (as lockState locks them): an OR of the
+// two pairs could scan and lock a prefix of an index.
+func deleteBoth(ctx context.Context, q db.Querier, what, query string, a, b int64) error {
+	lo, hi := min(a, b), max(a, b)
+	if _, err := exec(ctx, q, what, query, lo, hi); err != nil {
+		return err
+	}
+	_, err := exec(ctx, q, what, query, hi, lo)
 	return err
 }
 
@@ -159,9 +154,8 @@ func requestSent(ctx context.Context, q db.Querier, from, to int64) (time.Time, 
 
 // deleteRequests deletes the pending requests between a and b, both ways.
 func deleteRequests(ctx context.Context, q db.Querier, a, b int64) error {
-	_, err := exec(ctx, q, fmt.Sprintf("delete requests between users %d and %d", a, b),
-		"DELETE FROM friend_requests WHERE (sender_id = ? AND addressee_id = ?) OR (sender_id = ? AND addressee_id = ?)", a, b, b, a)
-	return err
+	return deleteBoth(ctx, q, fmt.Sprintf("delete requests between users %d and %d", a, b),
+		"DELETE FROM friend_requests WHERE sender_id = ? AND addressee_id = ?", a, b)
 }
 
 func deleteRequest(ctx context.Context, q db.Querier, from, to int64) error {
@@ -191,9 +185,8 @@ func recordDecline(ctx context.Context, q db.Querier, from, to int64, now time.T
 }
 
 func deleteDeclines(ctx context.Context, q db.Querier, a, b int64) error {
-	_, err := exec(ctx, q, fmt.Sprintf("forget declines between users %d and %d", a, b),
-		"DELETE FROM friend_declines WHERE (sender_id = ? AND addressee_id = ?) OR (sender_id = ? AND addressee_id = ?)", a, b, b, a)
-	return err
+	return deleteBoth(ctx, q, fmt.Sprintf("forget declines between users %d and %d", a, b),
+		"DELETE FROM friend_declines WHERE sender_id = ? AND addressee_id = ?", a, b)
 }
 
 func insertBlock(ctx context.Context, q db.Querier, blocker, blocked int64, now time.Time) error {

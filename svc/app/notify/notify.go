@@ -320,6 +320,13 @@ func (s *Service) MarkRead(ctx context.Context, recipient int64, list []int64) e
 	})
 }
 
+// MarkSubjectRead marks the recipient's unread notification of the kind
+// about the subject read, if there is one: the recipient dealt with it
+// elsewhere (answered the friend request it announced).
+func (s *Service) MarkSubjectRead(ctx context.Context, recipient int64, kind Kind, subject int64) error {
+	return markSubjectRead(ctx, s.querier(), recipient, kind, subject)
+}
+
 // MarkAllRead marks every notification of the recipient read.
 func (s *Service) MarkAllRead(ctx context.Context, recipient int64) error {
 	return markRead(ctx, s.querier(), recipient, nil)

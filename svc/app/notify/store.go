@@ -253,3 +253,11 @@ func parseIDs(s string) ([]int64, error) {
 	}
 	return out, nil
 }
+
+func markSubjectRead(ctx context.Context, q db.Querier, recipient int64, kind Kind, subject int64) error {
+	if _, err := q.ExecContext(ctx, "UPDATE notifications SET unread = NULL WHERE recipient_id = ? AND kind = ? AND subject_id = ? AND unread = 1",
+		recipient, kind, subject); err != nil {
+		return fmt.Errorf("mark %s notification of user %d read: %w", kind, recipient, err)
+	}
+	return nil
+}
