@@ -813,3 +813,64 @@ func TestFriendshipItems(t *testing.T) {
 		t.Errorf("after unfriending, the item: %v, want 404", r)
 	}
 }
+
+// TestListsHideBlocked checks that the likes and comments of a post
+// leave out, for each viewer, the people blocked with them either way,
+// and only for them.
+func TestListsHideBlocked(t *testing.T) {
+	a, base := startApp(t)
+	author := newPerson(t, a, base, "Author")
+	fan := newPerson(t, a, base, "Fan")
+	blocker := newPerson(t, a, base, "Blocker")
+	blockee := newPerson(t, a, base, "Blockee")
+	id := author.post("everyone welcome", "public")
+	for _, p := range []*person{fan, blockee} {
+		if r := p.do("PUT", fmt.Sprintf("/api/v1/posts/%d/like", id), nil); r.status != http.StatusOK {
+			t.Fatal(r)
+		}
+		if r := p.do("POST", fmt.Sprintf("/api/v1/posts/%d/comments", id), map[string]string{"text": "hi"}); r.status != http.StatusCreated {
+			t.Fatal(r)
+		}
+	}
+	if err := a.friends.Block(context.Background(), blocker.id, blockee.id); err != nil {
+		t.Fatal(err)
+	}
+	people := func(b *browser, list, key string) []int64 {
+		t.Helper()
+		r := b.do("GET", fmt.Sprintf("/api/v1/posts/%d/%s", id, list), nil)
+		if r.status != http.StatusOK {
+			t.Fatalf("%s: %v", list, r)
+		}
+		field := list
+		if list == "likes" {
+			field = "people"
+		}
+		var out []int64
+		for _, x := range r.json(t)[field].([]any) {
+			m := x.(map[string]any)
+			if key != "" {
+				m = m[key].(map[string]any)
+			}
+			out = append(out, int64(m["id"].(float64)))
+		}
+		return sortedIDs(out...)
+	}
+	both := sortedIDs(fan.id, blockee.id)
+	for _, tt := range []struct {
+		name string
+		b    *browser
+		want []int64
+	}{
+		{"author", author.browser, both},
+		{"anonymous", newBrowser(t, base), both},
+		{"blocker", blocker.browser, []int64{fan.id}},
+		{"blockee", blockee.browser, both}, // blocked only the blocker, who is in neither list
+	} {
+		if got := people(tt.b, "likes", ""); !slices.Equal(got, tt.want) {
+			t.Errorf("%s sees likes of %v, want %v", tt.name, got, tt.want)
+		}
+		if got := people(tt.b, "comments", "author"); !slices.Equal(got, tt.want) {
+			t.Errorf("%s sees comments of %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}

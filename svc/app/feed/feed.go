@@ -59,9 +59,10 @@ const PageSize = 20
 
 // DenseFriends is the number of friends from which a home feed walks
 // everyone's posts newest first, keeping the friends' (homeByTime),
-// instead of merging each friend's newest posts (homeByAuthor): with
-// many friends the walk meets a friend's post often, and the merge's one
-// range scan per friend grows with their number.
+// instead of sorting all the friends' posts (homeByFriends): with many
+// friends the walk meets a friend's post often, and the sort grows with
+// their number. Measured on 100,000 people and 1,000,000 posts, the two
+// cost the same between 200 and 300 friends.
 const DenseFriends = 300
 
 // MaxNotified is how many earlier commenters a new comment notifies
@@ -233,11 +234,19 @@ func (s *Service) Create(ctx context.Context, author int64, d Draft) (Post, erro
 	if err != nil {
 		return Post{}, err
 	}
-	id, err := insertPost(ctx, s.querier(), author, KindPost, 0, d.Visibility, d.Text, s.time())
+	r := postRow{Author: author, Kind: KindPost, Visibility: d.Visibility, Text: d.Text, CreatedAt: s.time()}
+	if r.ID, err = insertPost(ctx, s.querier(), author, KindPost, 0, d.Visibility, d.Text, r.CreatedAt); err != nil {
+		return Post{}, err
+	}
+	// What the row holds is known: only the author's card is loaded.
+	posts, err := s.render(ctx, author, []postRow{r})
 	if err != nil {
 		return Post{}, err
 	}
-	return s.Get(ctx, author, id)
+	if len(posts) == 0 {
+		return Post{}, ErrNotFound // the author is gone meanwhile
+	}
+	return posts[0], nil
 }
 
 // Get returns the post with the id as viewer (0: nobody signed in) sees
@@ -758,7 +767,7 @@ func (s *Service) Home(ctx context.Context, viewer int64, cursor string) (Page, 
 	}
 	var list []item
 	if len(friends) < DenseFriends {
-		list, err = homeByAuthor(ctx, q, viewer, friends, after, PageSize+1)
+		list, err = homeByFriends(ctx, q, viewer, friends, after, PageSize+1)
 	} else {
 		list, err = homeByTime(ctx, q, viewer, after, PageSize+1)
 	}

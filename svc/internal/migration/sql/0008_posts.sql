@@ -27,8 +27,11 @@ CREATE TABLE posts (
   edited_at DATETIME(6) NULL,
   like_count INT UNSIGNED NOT NULL DEFAULT 0,
   comment_count INT UNSIGNED NOT NULL DEFAULT 0,
-  -- A person's wall, newest first: one backward range scan.
-  KEY posts_author (author_id, wall_kind, created_at, id),
+  -- A person's wall, newest first: one backward range scan; and the home
+  -- feed of a person with few friends, one range scan per friend. It
+  -- holds every column those queries test, so they read no row they do
+  -- not show.
+  KEY posts_author (author_id, wall_kind, created_at, id, visibility, kind, friend_id),
   -- The home feed walks every person's posts newest first and keeps those
   -- of the reader and the reader's friends. The index holds every column
   -- the walk tests, so it never reads a row it does not show.
