@@ -15,6 +15,7 @@
 package search
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
@@ -213,11 +214,16 @@ func Terms(query string) ([]string, error) {
 	return terms, nil
 }
 
-// othersBatch is how many rows of others a scan reads at a time, and
-// othersScan how many at most: past that, a rare combination of common
-// prefixes ends the search with what it found rather than reading the
-// whole index.
+// How much a search reads at most. A prefix whose words belong to at
+// most ownersLimit people is intersected with the viewer's circle;
+// a commoner one has the circle's people checked, best placed first,
+// checkBatch at a time, until MaxResults match. Everyone else is read
+// othersBatch rows at a time, up to othersScan rows: past that, a rare
+// combination of common prefixes ends the search with what it found
+// rather than reading the whole index.
 const (
+	ownersLimit = 2000
+	checkBatch  = 200
 	othersBatch = 64
 	othersScan  = 2048
 )
@@ -226,33 +232,38 @@ const (
 // is signed in) may find them, viewer left out: their friends first,
 // then friends of their Circle most recent friends, each by friends in
 // common, then name; then everyone else, in the order of the word that
-// matched the query's longest word. People blocked with viewer either way
-// never appear. A query with no word finds nobody; a bad query is a
-// *QueryError.
+// matched the query's longest word, then id. People blocked with viewer
+// either way never appear. A query with no word finds nobody; a bad
+// query is a *QueryError.
+//
+// When more than MaxResults of the viewer's circle match, those with
+// as many friends in common as the last one shown are taken in the order
+// of their ids before they are sorted by name, so that a one-letter
+// query does not read the whole circle.
 func (s *Service) People(ctx context.Context, viewer int64, query string) ([]Person, error) {
 	terms, err := Terms(query)
 	if err != nil || len(terms) == 0 {
 		return []Person{}, err
 	}
 	q := s.querier()
-	hits, err := inCircle(ctx, q, viewer, terms, Circle, MaxResults)
+	found, err := s.inCircle(ctx, q, viewer, terms)
 	if err != nil {
 		return nil, err
 	}
 	seen := map[int64]bool{}
-	for _, h := range hits {
+	for _, h := range found {
 		seen[h.ID] = true
 	}
 	var after *position
-	for read := 0; len(hits) < MaxResults && read < othersScan; read += othersBatch {
+	for read := 0; len(found) < MaxResults && read < othersScan; read += othersBatch {
 		batch, last, err := others(ctx, q, viewer, terms[0], terms[1:], after, othersBatch)
 		if err != nil {
 			return nil, err
 		}
 		for _, h := range batch {
-			if !seen[h.ID] && len(hits) < MaxResults {
+			if !seen[h.ID] && len(found) < MaxResults {
 				seen[h.ID] = true
-				hits = append(hits, h)
+				found = append(found, h)
 			}
 		}
 		if len(batch) < othersBatch {
@@ -260,11 +271,125 @@ func (s *Service) People(ctx context.Context, viewer int64, query string) ([]Per
 		}
 		after = last
 	}
-	ids := make([]int64, len(hits))
-	for i, h := range hits {
+	return s.show(ctx, q, viewer, found)
+}
+
+// inCircle returns up to MaxResults of the viewer's friends and friends
+// of friends who match the terms, in the order People gives.
+func (s *Service) inCircle(ctx context.Context, q db.Querier, viewer int64, terms []string) ([]hit, error) {
+	circle, blocked, err := circle(ctx, q, viewer, Circle)
+	if err != nil || len(circle) == 0 {
+		return nil, err
+	}
+	// Only the people of the circle with a word starting with the
+	// longest term, when they are few enough to list.
+	own, err := owners(ctx, q, terms[0], ownersLimit+1)
+	if err != nil {
+		return nil, err
+	}
+	var cands []*hit
+	if len(own) <= ownersLimit {
+		for _, id := range own {
+			if h := circle[id]; h != nil && !blocked[id] {
+				cands = append(cands, h)
+				delete(circle, id) // once
+			}
+		}
+	} else {
+		for id, h := range circle {
+			if !blocked[id] {
+				cands = append(cands, h)
+			}
+		}
+	}
+	slices.SortFunc(cands, func(a, b *hit) int {
+		switch {
+		case a.Friend != b.Friend:
+			if a.Friend {
+				return -1
+			}
+			return 1
+		case a.Mutual != b.Mutual:
+			return b.Mutual - a.Mutual
+		}
+		return cmp.Compare(a.ID, b.ID)
+	})
+	// Batches grow, so that a prefix common in the index but rare in
+	// the circle costs few round trips.
+	var found []hit
+	for i, n := 0, checkBatch; i < len(cands) && len(found) < MaxResults; i, n = i+n, 2*n {
+		batch := cands[i:min(i+n, len(cands))]
+		more, err := check(ctx, q, batch, terms)
+		if err != nil {
+			return nil, err
+		}
+		found = append(found, more...)
+	}
+	slices.SortFunc(found, func(a, b hit) int {
+		switch {
+		case a.Friend != b.Friend:
+			if a.Friend {
+				return -1
+			}
+			return 1
+		case a.Mutual != b.Mutual:
+			return b.Mutual - a.Mutual
+		}
+		if c := strings.Compare(Fold(a.DisplayName), Fold(b.DisplayName)); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.ID, b.ID)
+	})
+	return found[:min(len(found), MaxResults)], nil
+}
+
+// check returns those of the people of the circle who match every term
+// with a word the viewer may see: of the name, or of the details when
+// they are a friend or the person's profile_visibility shows details to
+// members.
+func check(ctx context.Context, q db.Querier, batch []*hit, terms []string) ([]hit, error) {
+	ids := make([]int64, len(batch))
+	for i, h := range batch {
 		ids[i] = h.ID
 	}
-	asked, askedBy, err := requests(ctx, q, viewer, ids)
+	m, err := matchingWords(ctx, q, ids, terms)
+	if err != nil {
+		return nil, err
+	}
+	var out []hit
+	for _, h := range batch {
+		f := m[h.ID]
+		if f == nil || !matchAll(f.Words, terms, h.Friend || detailsVisible(f.Visibility, false)) {
+			continue
+		}
+		h.person = f.person
+		out = append(out, *h)
+	}
+	return out, nil
+}
+
+// matchAll reports whether each term starts one of the words, taking
+// only the name's words unless details.
+func matchAll(words []word, terms []string, details bool) bool {
+	for _, t := range terms {
+		if !slices.ContainsFunc(words, func(w word) bool {
+			return (details || w.Field == fieldName) && strings.HasPrefix(w.Word, t)
+		}) {
+			return false
+		}
+	}
+	return true
+}
+
+// show returns the people found as the viewer sees them.
+func (s *Service) show(ctx context.Context, q db.Querier, viewer int64, hits []hit) ([]Person, error) {
+	var strangers []int64
+	for _, h := range hits {
+		if !h.Friend {
+			strangers = append(strangers, h.ID)
+		}
+	}
+	asked, askedBy, err := requests(ctx, q, viewer, strangers)
 	if err != nil {
 		return nil, err
 	}

@@ -174,10 +174,16 @@ func int64Args(ids []int64) []any {
 	return args
 }
 
+// like is a LIKE of a likePrefix pattern. Its escape character is named,
+// and is not the backslash, whose meaning in SQL text and as LIKE's
+// default escape depends on the server's sql_mode (NO_BACKSLASH_ESCAPES).
+const like = " LIKE ? ESCAPE '!'"
+
 // likePrefix returns the LIKE pattern of the words starting with w: its
-// metacharacters taken literally, then %.
+// metacharacters taken literally, then %. (Words hold none of them, see
+// Words; the escaping is the guard for when that changes.)
 func likePrefix(w string) string {
-	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(w) + "%"
+	return strings.NewReplacer(`!`, `!!`, `%`, `!%`, `_`, `!_`).Replace(w) + "%"
 }
 
 // matches is the condition that the person of the id column col has, for
@@ -187,8 +193,8 @@ func likePrefix(w string) string {
 func matches(col, details string, n int) string {
 	var sb strings.Builder
 	for range n {
-		fmt.Fprintf(&sb, ` AND EXISTS (SELECT 1 FROM search_words w WHERE w.user_id = %s AND w.word LIKE ?
-			AND (w.field = 0 OR %s))`, col, details)
+		fmt.Fprintf(&sb, ` AND EXISTS (SELECT 1 FROM search_words w WHERE w.user_id = %s AND w.word%s
+			AND (w.field = 0 OR %s))`, col, like, details)
 	}
 	return sb.String()
 }
@@ -204,57 +210,118 @@ func notBlocked(col string) string {
 type hit struct {
 	person
 	Friend bool
-	Mutual int // friends in common among the viewer's circle friends
+	Mutual int // friends in common among the viewer's Circle friends
 }
 
-// circleQuery is the SQL of inCircle for n terms.
-func circleQuery(n int) string {
-	return `SELECT c.id, c.friend, c.mutual, u.display_name, u.headline, u.city, u.profile_visibility
-		FROM (SELECT id, MAX(friend) AS friend, SUM(mutual) AS mutual FROM (
-			SELECT friend_id AS id, 1 AS friend, 0 AS mutual FROM friendships WHERE user_id = ?
-			UNION ALL
-			SELECT f2.friend_id, 0, 1
-			FROM (SELECT friend_id FROM friendships WHERE user_id = ? ORDER BY created_at DESC LIMIT ?) f1
-			JOIN friendships f2 ON f2.user_id = f1.friend_id
-			WHERE f2.friend_id <> ?) x GROUP BY id) c
-		JOIN users u ON u.id = c.id
-		WHERE 1 = 1` + matches("u.id", "c.friend = 1 OR u.profile_visibility <> 'friends'", n) + notBlocked("u.id") + `
-		ORDER BY c.friend DESC, c.mutual DESC, u.display_name, u.id LIMIT ?`
+// circle returns the viewer's friends (Friend) and, once per friend in
+// common (Mutual), the friends of the viewer's frontier most recent
+// friends, the viewer left out; and the people blocked with the viewer
+// either way. One round trip: range scans of friendships' and blocks'
+// indexes, no more rows than those read.
+func circle(ctx context.Context, q db.Querier, viewer int64, frontier int) (map[int64]*hit, map[int64]bool, error) {
+	rows, err := q.QueryContext(ctx, `SELECT friend_id, 1 FROM friendships WHERE user_id = ?
+		UNION ALL
+		SELECT f2.friend_id, 0
+		FROM (SELECT friend_id FROM friendships WHERE user_id = ? ORDER BY created_at DESC LIMIT ?) f1
+		JOIN friendships f2 ON f2.user_id = f1.friend_id
+		WHERE f2.friend_id <> ?
+		UNION ALL SELECT blocked_id, 2 FROM blocks WHERE blocker_id = ?
+		UNION ALL SELECT blocker_id, 2 FROM blocks WHERE blocked_id = ?`, viewer, viewer, frontier, viewer, viewer, viewer)
+	if err != nil {
+		return nil, nil, fmt.Errorf("load the circle of user %d: %w", viewer, err)
+	}
+	defer rows.Close()
+	m, blocked := map[int64]*hit{}, map[int64]bool{}
+	for rows.Next() {
+		var (
+			id   int64
+			kind int
+		)
+		if err := rows.Scan(&id, &kind); err != nil {
+			return nil, nil, fmt.Errorf("load the circle of user %d: %w", viewer, err)
+		}
+		if kind == 2 {
+			blocked[id] = true
+			continue
+		}
+		h := m[id]
+		if h == nil {
+			h = &hit{person: person{ID: id}}
+			m[id] = h
+		}
+		if kind == 1 {
+			h.Friend = true
+		} else {
+			h.Mutual++
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, fmt.Errorf("load the circle of user %d: %w", viewer, err)
+	}
+	return m, blocked, nil
 }
 
-// inCircle returns up to limit people among viewer's friends and the
-// friends of viewer's circle most recent friends who match the terms:
-// friends first, then by friends in common, then by name.
-func inCircle(ctx context.Context, q db.Querier, viewer int64, terms []string, circle, limit int) ([]hit, error) {
-	args := []any{viewer, viewer, circle, viewer}
+// owners returns the people with a word starting with w (a person once
+// per such word), at most limit of them: one range scan of the primary
+// key.
+func owners(ctx context.Context, q db.Querier, w string, limit int) ([]int64, error) {
+	rows, err := q.QueryContext(ctx, "SELECT user_id FROM search_words WHERE word"+like+" LIMIT ?", likePrefix(w), limit)
+	if err != nil {
+		return nil, fmt.Errorf("search words starting with %q: %w", w, err)
+	}
+	return scanIDs(rows, fmt.Sprintf("search words starting with %q", w))
+}
+
+// A matched is a person with their words that start one of some terms.
+type matched struct {
+	person
+	Words []word
+}
+
+// matchingWords returns, of the people with the ids, those with a word
+// starting with one of the terms, with those words: a range probe of
+// search_words_user per person and term, and a primary-key lookup of
+// users per word found.
+func matchingWords(ctx context.Context, q db.Querier, ids []int64, terms []string) (map[int64]*matched, error) {
+	m := map[int64]*matched{}
+	if len(ids) == 0 {
+		return m, nil
+	}
+	args := int64Args(ids)
 	for _, t := range terms {
 		args = append(args, likePrefix(t))
 	}
-	args = append(args, viewer, viewer, limit)
-	rows, err := q.QueryContext(ctx, circleQuery(len(terms)), args...)
+	rows, err := q.QueryContext(ctx, `SELECT u.id, u.display_name, u.headline, u.city, u.profile_visibility, w.word, w.field
+		FROM search_words w JOIN users u ON u.id = w.user_id
+		WHERE w.user_id IN (`+placeholders(len(ids))+`) AND (w.word`+like+strings.Repeat(" OR w.word"+like, len(terms)-1)+`)`,
+		args...)
 	if err != nil {
-		return nil, fmt.Errorf("search the friends of user %d: %w", viewer, err)
+		return nil, fmt.Errorf("match the words of %d people: %w", len(ids), err)
 	}
 	defer rows.Close()
-	var out []hit
 	for rows.Next() {
-		var h hit
-		if err := rows.Scan(&h.ID, &h.Friend, &h.Mutual, &h.DisplayName, &h.Headline, &h.City, &h.Visibility); err != nil {
-			return nil, fmt.Errorf("search the friends of user %d: %w", viewer, err)
+		var (
+			p person
+			w word
+		)
+		if err := rows.Scan(&p.ID, &p.DisplayName, &p.Headline, &p.City, &p.Visibility, &w.Word, &w.Field); err != nil {
+			return nil, fmt.Errorf("match the words of %d people: %w", len(ids), err)
 		}
-		out = append(out, h)
+		f := m[p.ID]
+		if f == nil {
+			f = &matched{person: p}
+			m[p.ID] = f
+		}
+		f.Words = append(f.Words, w)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("search the friends of user %d: %w", viewer, err)
-	}
-	return out, nil
+	return m, rows.Err()
 }
 
 // othersQuery is the SQL of others for n further terms.
 func othersQuery(n int, after bool) string {
 	q := `SELECT w.word, u.id, u.display_name, u.headline, u.city, u.profile_visibility
 		FROM search_words w JOIN users u ON u.id = w.user_id
-		WHERE w.word LIKE ? AND (w.field = 0 OR u.profile_visibility <> 'friends') AND w.user_id <> ?`
+		WHERE w.word` + like + ` AND (w.field = 0 OR u.profile_visibility <> 'friends') AND w.user_id <> ?`
 	if after {
 		q += ` AND (w.word > ? OR (w.word = ? AND w.user_id > ?))`
 	}
