@@ -258,6 +258,39 @@ func TestBrowserFeed(t *testing.T) {
 	if stub.post(1001) != nil {
 		t.Error("the post is still on the server after deleting")
 	}
+
+	// A friend posts while Ann reads further down: the feed offers the new
+	// post at the top, announces it, and moves neither the page nor focus.
+	// (The client looks every minute while the tab is visible, and at once
+	// when it becomes visible again, which the test uses.)
+	stub.mu.Lock()
+	stub.posts = append([]*stubPost{{ID: 2000, Kind: "post", Author: stub.people[bobID], Text: "Fresh bread",
+		Visibility: "friends", CreatedAt: time.Now().UTC().Format(time.RFC3339)}}, stub.posts...)
+	stub.mu.Unlock()
+	p.do("read further down",
+		chromedp.Evaluate[chromedp.Void](`document.querySelector('#feed > li:nth-child(8) .action').focus(); window.scrollTo(0, 1500)`),
+	)
+	before = p.str(`String(window.scrollY) + '|' + document.activeElement.id`)
+	p.do("the tab is shown again",
+		chromedp.Evaluate[chromedp.Void](`Object.defineProperty(document, 'visibilityState', { value: 'hidden', configurable: true });
+			document.dispatchEvent(new Event('visibilitychange'));
+			Object.defineProperty(document, 'visibilityState', { value: 'visible', configurable: true });
+			document.dispatchEvent(new Event('visibilitychange'))`),
+		waitTrue(`!document.getElementById('feed-new').hidden`),
+		waitTrue(`document.getElementById('feed-live').textContent === '1 new post at the top of the feed.'`),
+	)
+	if got := p.str(`String(window.scrollY) + '|' + document.activeElement.id`); got != before {
+		t.Errorf("new posts moved the reader: scroll and focus %q, were %q", got, before)
+	}
+	if p.num(`document.getElementById('post-2000') ? 1 : 0`) != 0 {
+		t.Error("the new post was inserted before the reader asked")
+	}
+	p.do("show it",
+		chromedp.Click(chromedp.ID("feed-new")),
+		waitTrue(`document.querySelector('#feed > li:first-child article').id === 'post-2000'`),
+		waitTrue(`document.activeElement.id === 'post-2000'`),
+		waitTrue(`document.getElementById('feed-new').hidden`),
+	)
 	for _, m := range problems() {
 		t.Errorf("browser reported: %s", m)
 	}
