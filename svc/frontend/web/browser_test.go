@@ -54,6 +54,8 @@ func TestBrowserClient(t *testing.T) {
 		{"/no/such/page", "Page not found", nil},
 		// Signed out, one's own pages ask to sign in first.
 		{"/profile/edit", "Sign in to Kin", []string{"signin-email"}},
+		{"/friends", "Sign in to Kin", []string{"signin-email", "signin-next"}},
+		{"/notifications", "Sign in to Kin", []string{"signin-email", "signin-next"}},
 	} {
 		if err := chromedp.Do(ctx,
 			chromedp.Navigate(base+tt.path),

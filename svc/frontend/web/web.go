@@ -7,7 +7,13 @@
 // Element ids are stable, for browser tests and for people's own scripts:
 //
 //	header     #header-user-name (signed-in display name), #signout,
-//	           #nav-signin, #nav-signup, #nav-profile, #nav-edit
+//	           #nav-signin, #nav-signup, #nav-profile, #nav-edit,
+//	           #nav-home, #nav-friends; the notifications menu (signed in):
+//	           #nav-notifications (its button, data-unread = the count),
+//	           #notifications-badge (hidden at 0), #notifications-count,
+//	           #notifications-menu (the panel), #notifications-menu-list
+//	           (links #notifications-menu-{id}), #notifications-menu-read-all,
+//	           #notifications-menu-all
 //	every page #page-title (its h1); #toast (status messages)
 //	/signup    #signup-email, #signup-password, #signup-display-name,
 //	           #signup-captcha, #signup-captcha-img, #signup-captcha-audio
@@ -23,6 +29,43 @@
 //	/profile/edit  #edit-display-name, #edit-headline, #edit-about,
 //	           #edit-city, #edit-birthday, #edit-birthday-visibility,
 //	           #edit-save; #password-current, #password-new, #password-submit
+//	/ (signed in) #composer (form), #composer-text, #composer-visibility,
+//	           #composer-submit; the feed: a post list with prefix "feed"
+//	post lists #{prefix} (the <ol>: "feed" on the home page, "wall" on
+//	           profiles), #{prefix}-more (Load more), #{prefix}-sentinel,
+//	           #{prefix}-live (the polite live region), #{prefix}-new (Show
+//	           new posts), #{prefix}-empty, #{prefix}-end, #{prefix}-error
+//	a post     #post-{id} (an <article>, data-post-id), #post-{id}-author,
+//	           #post-{id}-link (its own page), #post-{id}-text,
+//	           #post-{id}-edited, #post-{id}-like (aria-pressed),
+//	           #post-{id}-like-count, #post-{id}-comment-count,
+//	           #post-{id}-comments-toggle (aria-expanded), #post-{id}-comments,
+//	           #post-{id}-comment-list (oldest first), #post-{id}-comments-more,
+//	           #post-{id}-comment-text, #post-{id}-comment-submit; the
+//	           author's: #post-{id}-edit, #post-{id}-edit-text,
+//	           #post-{id}-edit-visibility, #post-{id}-edit-save,
+//	           #post-{id}-edit-cancel, #post-{id}-delete,
+//	           #post-{id}-delete-confirm, #post-{id}-delete-cancel
+//	a comment  #comment-{id}, #comment-{id}-text, #comment-{id}-delete
+//	/u/{id}    also #profile-relation, #friend-controls (data-relation),
+//	           #friend-add, #friend-cancel, #friend-accept, #friend-decline,
+//	           #friend-remove, #friend-remove-confirm-yes, #friend-unblock,
+//	           #friend-more, #friend-block; #profile-path (the chain of
+//	           friends, links), #profile-path-note, #profile-mutual,
+//	           #profile-mutual-list; #profile-hidden when the details are
+//	           not shown; the wall (prefix "wall")
+//	/friends   #friends-search (a combobox), #friends-search-list (its
+//	           listbox, options #friends-search-option-{n}),
+//	           #friends-search-status; #requests-incoming,
+//	           #requests-outgoing, #friends-list, #suggestions (lists of
+//	           #person-{id}) with buttons #accept-{id}, #decline-{id},
+//	           #cancel-{id}, #add-{id}; #friends-more
+//	/notifications #notifications-list (of #notification-{id}, with
+//	           #notification-{id}-link and #notification-{id}-read),
+//	           #notifications-read-all, #notifications-unread,
+//	           #notifications-more, #notifications-empty
+//	/posts/{id} the post, comments open; #post-missing when there is
+//	           none the visitor may see
 //
 // A control's error shows in the element with its id plus "-error"
 // (#signup-captcha-error), an error naming no field in the form's id plus
@@ -61,6 +104,9 @@ var Pages = []string{
 	"/profile",
 	"/profile/edit",
 	"/u/{id}",
+	"/friends",
+	"/notifications",
+	"/posts/{id}",
 }
 
 // Client serves the web client.
@@ -129,7 +175,7 @@ func (c *Client) Assets() *assets.Set { return c.assets }
 // reaches every browser on its next page load while the hashed assets
 // stay cached.
 func (c *Client) page(w http.ResponseWriter, r *http.Request) {
-	if id := r.PathValue("id"); id != "" && !validUserID(id) {
+	if id := r.PathValue("id"); id != "" && !validID(id) {
 		c.notFound(w, r)
 		return
 	}
@@ -143,9 +189,9 @@ func (c *Client) notFound(w http.ResponseWriter, r *http.Request) {
 	c.shell.Serve(w, r, http.StatusNotFound, "no-cache")
 }
 
-// validUserID reports whether s is a user id as the app issues them: a
-// positive decimal number without sign or leading zeros.
-func validUserID(s string) bool {
+// validID reports whether s is an id as the app issues them (of a user
+// or a post): a positive decimal number without sign or leading zeros.
+func validID(s string) bool {
 	n, err := strconv.ParseInt(s, 10, 64)
 	return err == nil && n > 0 && !strings.HasPrefix(s, "0") && !strings.HasPrefix(s, "+")
 }

@@ -95,6 +95,10 @@ func TestPages(t *testing.T) {
 		{"GET", "/profile/edit", 200, html},
 		{"GET", "/u/1", 200, html},
 		{"GET", "/u/9223372036854775807", 200, html},
+		{"GET", "/friends", 200, html},
+		{"GET", "/notifications", 200, html},
+		{"GET", "/posts/1", 200, html},
+		{"GET", "/posts/9223372036854775807", 200, html},
 		{"HEAD", "/signup", 200, html},
 		// Anything else is the shell with a 404, which the client renders
 		// as its "page not found" page.
@@ -109,6 +113,12 @@ func TestPages(t *testing.T) {
 		{"GET", "/u/abc", 404, html},
 		{"GET", "/u/9223372036854775808", 404, html},
 		{"GET", "/u/1/photos", 404, html},
+		{"GET", "/friends/", 404, html},
+		{"GET", "/posts", 404, html},
+		{"GET", "/posts/0", 404, html},
+		{"GET", "/posts/01", 404, html},
+		{"GET", "/posts/x", 404, html},
+		{"GET", "/posts/1/edit", 404, html},
 		{"GET", "/api/v1/session", 404, html}, // the app's, routed elsewhere by the ingress
 		{"POST", "/signup", 405, ""},
 		{"GET", "/assets/js/app.js", 404, "application/json; charset=utf-8"}, // unhashed
@@ -280,7 +290,7 @@ func TestRoutesMatchPages(t *testing.T) {
 	}
 }
 
-func TestValidUserID(t *testing.T) {
+func TestValidID(t *testing.T) {
 	for _, tt := range []struct {
 		id   string
 		want bool
@@ -289,8 +299,8 @@ func TestValidUserID(t *testing.T) {
 		{"0", false}, {"01", false}, {"+1", false}, {"-1", false}, {"1e3", false},
 		{"", false}, {"9223372036854775808", false}, {"١", false},
 	} {
-		if got := validUserID(tt.id); got != tt.want {
-			t.Errorf("validUserID(%q) = %v, want %v", tt.id, got, tt.want)
+		if got := validID(tt.id); got != tt.want {
+			t.Errorf("validID(%q) = %v, want %v", tt.id, got, tt.want)
 		}
 	}
 }
@@ -327,6 +337,10 @@ func TestContrast(t *testing.T) {
 		{"on-accent", "accent"}, {"on-accent", "accent-hover"}, {"accent-hover", "surface"},
 		{"error", "surface"}, {"text", "error-bg"}, {"success", "surface"},
 		{"text", "accent-soft"}, {"bg", "text"},
+		// The social pages: danger buttons and the unread badge, muted
+		// text on unread notifications, comments on the page's colour.
+		{"on-danger", "danger"}, {"danger", "surface"}, {"danger", "error-bg"},
+		{"muted", "accent-soft"}, {"accent", "accent-soft"}, {"text", "bg"}, {"accent", "bg"},
 	}
 	for i, scheme := range []string{"light", "dark"} {
 		colours := map[string]string{}

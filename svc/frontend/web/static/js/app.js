@@ -3,29 +3,38 @@
 // server answers every path listed in routes below with the same page
 // (web.Pages in web.go must list the same paths).
 
-import { getJSON, postJSON, postDomainOnce, APIError } from './common.js';
-import * as home from './views/home.js';
-import * as signup from './views/signup.js';
-import * as signin from './views/signin.js';
-import * as profile from './views/profile.js';
-import * as edit from './views/edit.js';
-import * as notFound from './views/notfound.js';
+import { getJSON, postJSON, postDomainOnce, APIError, isAbort } from './common.js';
+import { startNotifications } from './notifymenu.js';
 
-// Each view's render(ctx) returns {title, node}, or null after it has
-// redirected elsewhere.
+// The route table: a path's pattern, the module of its view (loaded the
+// first time the page is shown) and the view's function. Each view's
+// render(ctx) returns {title, node}, or null after it has redirected
+// elsewhere; ctx.signal fires when the visitor leaves the page, which
+// ends its requests, timers and observers.
 const routes = [
-  [/^\/$/, home.render],
-  [/^\/signup$/, signup.render],
-  [/^\/signin$/, signin.render],
-  [/^\/profile$/, profile.renderOwn],
-  [/^\/profile\/edit$/, edit.render],
-  [/^\/u\/([1-9][0-9]{0,18})$/, profile.renderUser],
+  [/^\/$/, () => import('./views/home.js'), 'render'],
+  [/^\/signup$/, () => import('./views/signup.js'), 'render'],
+  [/^\/signin$/, () => import('./views/signin.js'), 'render'],
+  [/^\/profile$/, () => import('./views/profile.js'), 'renderOwn'],
+  [/^\/profile\/edit$/, () => import('./views/edit.js'), 'render'],
+  [/^\/u\/([1-9][0-9]{0,18})$/, () => import('./views/profile.js'), 'renderUser'],
+  [/^\/friends$/, () => import('./views/friends.js'), 'render'],
+  [/^\/notifications$/, () => import('./views/notifications.js'), 'render'],
+  [/^\/posts\/([1-9][0-9]{0,18})$/, () => import('./views/post.js'), 'render'],
 ];
+const notFoundView = () => import('./views/notfound.js');
+
+function errorNode() {
+  const p = document.createElement('p');
+  p.className = 'notice';
+  p.textContent = 'This page could not be loaded. Check your connection and reload the page.';
+  return p;
+}
 
 function route(pathname) {
-  for (const [re, render] of routes) {
+  for (const [re, load, name] of routes) {
     const m = re.exec(pathname);
-    if (m) return { render, params: m.slice(1) };
+    if (m) return { load, name, params: m.slice(1) };
   }
   return null;
 }
@@ -34,14 +43,21 @@ const main = document.getElementById('main');
 const toast = document.getElementById('toast');
 let user = null;
 let generation = 0; // bumped per navigation, so a slow view cannot overwrite a newer one
+let leave = new AbortController(); // aborted when the visitor leaves the page shown
 let toastTimer = 0;
+let notifications = null; // the header's notifications menu while signed in
 
 /** setUser records who is signed in (null: nobody) and updates the header. */
 function setUser(u) {
+  const changed = (user && user.id) !== (u && u.id);
   user = u;
   document.getElementById('nav-signed-out').hidden = !!u;
   document.getElementById('nav-signed-in').hidden = !u;
   document.getElementById('header-user-name').textContent = u ? u.display_name : '';
+  if (changed) {
+    if (notifications) notifications.stop();
+    notifications = u ? startNotifications({ notify }) : null;
+  }
 }
 
 /** markCurrent marks the header link to the page shown, for assistive
@@ -74,21 +90,30 @@ function navigate(path, { replace = false } = {}) {
 
 async function show({ focus }) {
   const gen = ++generation;
+  leave.abort();
+  leave = new AbortController();
   const found = route(location.pathname);
   const ctx = {
     user,
     params: found ? found.params : [],
     query: new URLSearchParams(location.search),
+    signal: leave.signal,
     setUser,
     navigate,
     notify,
+    // refreshUnread asks the header for the unread count now (after
+    // marking notifications read).
+    refreshUnread: () => notifications && notifications.refresh(),
     // stale reports whether the visitor has moved on since this view began.
     stale: () => gen !== generation,
   };
   let view;
   try {
-    view = await (found ? found.render : notFound.render)(ctx);
+    const mod = await (found ? found.load() : notFoundView());
+    if (gen !== generation) return;
+    view = await mod[found ? found.name : 'render'](ctx);
   } catch (err) {
+    if (isAbort(err) || gen !== generation) return; // the visitor has moved on
     if (err instanceof APIError && err.status === 401) {
       // The session ended elsewhere (signed out in another tab, password
       // changed on another device): ask to sign in again.
@@ -99,7 +124,14 @@ async function show({ focus }) {
       }
       return;
     }
-    view = notFound.renderError(err);
+    try {
+      view = (await notFoundView()).renderError(err);
+    } catch {
+      // The module itself could not load (a new release replaced it, or
+      // the network is gone): a full load of the page is the way back.
+      main.replaceChildren(errorNode());
+      return;
+    }
   }
   if (!view || gen !== generation) return;
   markCurrent();
@@ -138,6 +170,11 @@ window.addEventListener('popstate', () => show({ focus: true }));
 document.getElementById('signout').addEventListener('click', async (e) => {
   const button = e.currentTarget;
   button.disabled = true;
+  // The page's own requests end first: answered after the session, they
+  // would only be refused.
+  leave.abort();
+  if (notifications) notifications.stop();
+  notifications = null;
   try {
     await postJSON('/api/v1/logout');
     setUser(null);
@@ -145,6 +182,9 @@ document.getElementById('signout').addEventListener('click', async (e) => {
     navigate('/');
   } catch (err) {
     notify(err instanceof APIError ? err.message : 'Signing out failed. Try again.');
+    // Still signed in: bring back what was stopped.
+    if (user && !notifications) notifications = startNotifications({ notify });
+    show({ focus: false });
   } finally {
     button.disabled = false;
   }

@@ -15,9 +15,11 @@ export class APIError extends Error {
 }
 
 /** api calls the JSON API and returns the decoded body (null for 204).
- * Failures throw an APIError carrying the server's {"error","field"}. */
-export async function api(method, path, body) {
-  const init = { method, headers: { Accept: 'application/json' }, credentials: 'same-origin' };
+ * Failures throw an APIError carrying the server's {"error","field"}. A
+ * call given an AbortSignal that fires rejects with the browser's
+ * AbortError (see isAbort), not an APIError: nobody is waiting for it. */
+export async function api(method, path, body, { signal } = {}) {
+  const init = { method, headers: { Accept: 'application/json' }, credentials: 'same-origin', signal };
   if (body !== undefined) {
     init.headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(body);
@@ -25,14 +27,16 @@ export async function api(method, path, body) {
   let res;
   try {
     res = await fetch(path, init);
-  } catch {
+  } catch (err) {
+    if (isAbort(err)) throw err;
     throw new APIError(0, 'Kin could not be reached. Check your connection and try again.');
   }
   let data = null;
   if ((res.headers.get('Content-Type') || '').startsWith('application/json')) {
     try {
       data = await res.json();
-    } catch {
+    } catch (err) {
+      if (isAbort(err)) throw err;
       data = null;
     }
   }
@@ -47,10 +51,28 @@ export async function api(method, path, body) {
   return res.status === 204 ? null : data;
 }
 
-/** getJSON, postJSON and putJSON are api for one method. */
-export const getJSON = (path) => api('GET', path);
-export const postJSON = (path, body) => api('POST', path, body);
-export const putJSON = (path, body) => api('PUT', path, body);
+/** getJSON, postJSON, putJSON and del are api for one method. */
+export const getJSON = (path, opts) => api('GET', path, undefined, opts);
+export const postJSON = (path, body, opts) => api('POST', path, body, opts);
+export const putJSON = (path, body, opts) => api('PUT', path, body, opts);
+export const del = (path, opts) => api('DELETE', path, undefined, opts);
+
+/** isAbort reports whether err is the rejection of an aborted call. */
+export function isAbort(err) {
+  return !!err && err.name === 'AbortError';
+}
+
+/** withCursor returns path with ?cursor= (or &cursor=) added when cursor
+ * is set. */
+export function withCursor(path, cursor) {
+  if (!cursor) return path;
+  return path + (path.includes('?') ? '&' : '?') + 'cursor=' + encodeURIComponent(cursor);
+}
+
+/** errorText is what to tell a person about a failed action. */
+export function errorText(err) {
+  return err instanceof APIError ? err.message : 'Something went wrong. Try again.';
+}
 
 /** sentence capitalizes a server message for display and ends it with a
  * full stop. */
@@ -153,4 +175,31 @@ export function localPath(next, fallback = '/') {
     return fallback;
   }
   return next;
+}
+
+/** whileVisible calls fn every ms milliseconds while the page is visible,
+ * not while the tab is hidden, and once at once when it becomes visible
+ * again, until signal fires. */
+export function whileVisible(ms, fn, signal) {
+  let timer = 0;
+  const schedule = () => {
+    clearTimeout(timer);
+    if (signal.aborted || document.visibilityState !== 'visible') return;
+    timer = setTimeout(async () => {
+      try {
+        await fn();
+      } finally {
+        schedule();
+      }
+    }, ms);
+  };
+  document.addEventListener('visibilitychange', () => {
+    if (document.visibilityState !== 'visible') {
+      clearTimeout(timer);
+      return;
+    }
+    Promise.resolve(fn()).finally(schedule);
+  }, { signal });
+  signal.addEventListener('abort', () => clearTimeout(timer));
+  schedule();
 }

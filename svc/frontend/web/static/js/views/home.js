@@ -1,9 +1,13 @@
-// The home page: a welcome for visitors, a greeting for people signed in.
+// The home page: a welcome for visitors; for people signed in, the
+// composer and the home feed (their posts and their friends').
 
 import { h, initial } from '../dom.js';
+import { composer, postList, feedLoader } from '../posts.js';
 
-export function render(ctx) {
-  return ctx.user ? signedIn(ctx.user) : signedOut();
+export async function render(ctx) {
+  if (!ctx.user) return signedOut();
+  const view = signedIn(ctx);
+  return view;
 }
 
 function signedOut() {
@@ -29,20 +33,31 @@ function feature(title, text) {
   return h('li', { class: 'card feature' }, h('h2', { text: title }), h('p', { text }));
 }
 
-function signedIn(user) {
+function signedIn(ctx) {
+  const user = ctx.user;
+  const feed = postList(ctx, {
+    prefix: 'feed', label: 'Your feed', load: feedLoader, pollNew: true,
+    empty: 'Nothing here yet. Write a post, or find friends on the Friends page: their posts show here.',
+  });
   const missing = [
     !user.headline && 'a headline',
     !user.city && 'your city',
     !user.about && 'a few words about you',
   ].filter(Boolean);
-  const node = h('div', { class: 'home' },
-    h('section', { class: 'card welcome', 'aria-labelledby': 'page-title' },
-      h('div', { class: 'avatar', 'aria-hidden': 'true', text: initial(user.display_name) }),
-      h('div', {},
-        h('h1', { id: 'page-title' }, 'Hello, ', h('span', { id: 'home-user-name', text: user.display_name })),
-        user.headline ? h('p', { class: 'muted', text: user.headline }) : null,
+  const node = h('div', { class: 'home layout' },
+    h('div', { class: 'layout-main' },
+      h('section', { class: 'welcome', 'aria-labelledby': 'page-title' },
+        h('div', { class: 'avatar', 'aria-hidden': 'true', text: initial(user.display_name) }),
+        h('div', {},
+          h('h1', { id: 'page-title' }, 'Hello, ', h('span', { id: 'home-user-name', text: user.display_name })),
+          user.headline ? h('p', { class: 'muted', text: user.headline }) : null,
+        ),
       ),
+      composer(ctx, (post) => feed.prepend(post)),
+      h('h2', { id: 'feed-title', class: 'visually-hidden', text: 'Your feed' }),
+      feed.node,
     ),
+    h('aside', { class: 'layout-side', 'aria-label': 'About you' },
     missing.length
       ? h('section', { class: 'card callout', 'aria-labelledby': 'complete-title' },
         h('h2', { id: 'complete-title', text: 'Complete your profile' }),
@@ -55,7 +70,10 @@ function signedIn(user) {
       h('ul', { class: 'link-list' },
         h('li', {}, h('a', { id: 'home-profile', href: '/profile', text: 'View your profile' })),
         h('li', {}, h('a', { id: 'home-edit', href: '/profile/edit', text: 'Edit your profile and password' })),
+        h('li', {}, h('a', { id: 'home-friends', href: '/friends', text: 'Find friends' })),
+        h('li', {}, h('a', { id: 'home-notifications', href: '/notifications', text: 'Your notifications' })),
       ),
+    ),
     ),
   );
   return { title: 'Home', node };
