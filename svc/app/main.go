@@ -23,6 +23,7 @@ import (
 
 	"github.com/kin-social/kin/svc/app/account"
 	"github.com/kin-social/kin/svc/app/captcha"
+	"github.com/kin-social/kin/svc/app/features"
 	"github.com/kin-social/kin/svc/app/feed"
 	"github.com/kin-social/kin/svc/app/friend"
 	"github.com/kin-social/kin/svc/app/listing"
@@ -100,35 +101,21 @@ type app struct {
 // newApp returns the app on db, asking the captcha service at captchaURL.
 // main and the tests build it the same way.
 func newApp(ctx context.Context, conn *sql.DB, captchaURL string, log *slog.Logger) (*app, error) {
-	sessions := session.NewStore(conn)
 	// Each hash holds 19 MiB and a core for tens of milliseconds: one per
 	// core keeps the CPU busy without queuing memory.
-	hasher := password.NewHasher(password.DefaultParams, runtime.GOMAXPROCS(0))
-	people := search.New(conn)
-	// Registrations and profile updates index the person for search in
-	// their own transaction.
-	accounts := account.New(conn, hasher, sessions).WithIndexer(people)
-	key, err := db.Key(ctx, conn, "cursor")
+	f, err := features.New(ctx, conn, password.NewHasher(password.DefaultParams, runtime.GOMAXPROCS(0)))
 	if err != nil {
 		return nil, err
 	}
-	cursors := db.NewCursors(key)
-	// notify asks friend about blocks, friend notifies through notify.
-	friends := friend.New(conn, cursors, accounts)
-	notes := notify.New(conn, cursors, accounts, friends)
-	friends = friends.WithNotifications(notes)
-	// The feed notifies likes and comments, and shows new friendships.
-	posts := feed.New(conn, cursors, accounts, notes)
-	friends = friends.WithEvents(posts)
 	return &app{
 		db:       conn,
-		accounts: accounts,
-		guard:    account.NewGuard(accounts, captcha.New(captchaURL)),
-		sessions: sessions,
-		friends:  friends,
-		notes:    notes,
-		feed:     posts,
-		search:   people,
+		accounts: f.Accounts,
+		guard:    account.NewGuard(f.Accounts, captcha.New(captchaURL)),
+		sessions: f.Sessions,
+		friends:  f.Friends,
+		notes:    f.Notes,
+		feed:     f.Feed,
+		search:   f.Search,
 		log:      log,
 	}, nil
 }

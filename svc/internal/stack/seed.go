@@ -3,14 +3,13 @@ package stack
 import (
 	"context"
 	"crypto/rand"
-	"database/sql"
 	"fmt"
 
 	"github.com/kin-social/kin/svc/app/account"
+	"github.com/kin-social/kin/svc/app/features"
 	"github.com/kin-social/kin/svc/internal/config"
 	"github.com/kin-social/kin/svc/internal/db"
 	"github.com/kin-social/kin/svc/internal/password"
-	"github.com/kin-social/kin/svc/internal/session"
 )
 
 // DemoAccount is an account the stack opens on a throwaway database, so a
@@ -30,32 +29,37 @@ var demoPeople = []struct{ email, name string }{
 // seed opens the demo accounts in the throwaway database c, each with a
 // password new to this run (the database lives only as long as the
 // stack, but a guessable password would still sign in to a stack left
-// listening), and writes one line for each to the log.
+// listening), writes the demo community around them, and writes one line
+// for each account to the log. It writes through the app's own features,
+// so the community follows their rules: indexed for search, notified, in
+// the feeds.
 func (s *Stack) seed(ctx context.Context, c config.DB) error {
 	conn, err := db.Open(ctx, c, nil)
 	if err != nil {
 		return fmt.Errorf("seed demo accounts: %w", err)
 	}
 	defer conn.Close()
+	f, err := features.New(ctx, conn, password.NewHasher(password.DefaultParams, 2))
+	if err != nil {
+		return fmt.Errorf("seed demo accounts: %w", err)
+	}
+	var ids []int64
 	for _, p := range demoPeople {
 		a := DemoAccount{Email: p.email, Password: demoPassword(), DisplayName: p.name}
-		if err := register(ctx, conn, a); err != nil {
+		u, err := f.Accounts.Register(ctx, account.Registration{Email: a.Email, Password: a.Password, DisplayName: a.DisplayName})
+		if err != nil {
 			return fmt.Errorf("seed demo account %s: %w", a.Email, err)
 		}
 		s.Demo = append(s.Demo, a)
+		ids = append(ids, u.ID)
+	}
+	if err := community(ctx, f, ids); err != nil {
+		return fmt.Errorf("seed the demo community: %w", err)
 	}
 	for _, a := range s.Demo {
 		s.logf("dev: demo account %s %s", a.Email, a.Password)
 	}
 	return nil
-}
-
-// register opens one account through the account package, as sign-up
-// does, so the demo accounts follow its rules and its hashing.
-func register(ctx context.Context, conn *sql.DB, a DemoAccount) error {
-	accounts := account.New(conn, password.NewHasher(password.DefaultParams, 1), session.NewStore(conn))
-	_, err := accounts.Register(ctx, account.Registration{Email: a.Email, Password: a.Password, DisplayName: a.DisplayName})
-	return err
 }
 
 // demoPassword returns 16 random letters and digits (about 80 bits), with

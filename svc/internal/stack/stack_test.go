@@ -2,9 +2,11 @@ package stack
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
+	"net/http/cookiejar"
 	"os"
 	"regexp"
 	"strings"
@@ -64,6 +66,7 @@ func TestLocalStack(t *testing.T) {
 	if code := login(t, st.URL, lines[0][1], lines[0][2]+"x"); code != http.StatusUnauthorized {
 		t.Errorf("sign in with a wrong password: %d, want 401", code)
 	}
+	checkCommunity(t, st.URL, lines[0][1], lines[0][2])
 
 	// Kill the app as a crash would: the log says so at once and the route
 	// answers again.
@@ -109,6 +112,64 @@ func login(t *testing.T, base, email, pw string) int {
 	}
 	res.Body.Close()
 	return res.StatusCode
+}
+
+// checkCommunity signs in as a demo account and finds the demo community
+// around it: a home feed of several people's posts, friends, requests
+// waiting, notifications, and people to search for.
+func checkCommunity(t *testing.T, base, email, pw string) {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar, Timeout: 30 * time.Second}
+	do := func(method, path, body string, v any) {
+		t.Helper()
+		req, _ := http.NewRequest(method, base+path, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		res, err := c.Do(req)
+		if err != nil {
+			t.Fatalf("%s %s: %v", method, path, err)
+		}
+		defer res.Body.Close()
+		if res.StatusCode != http.StatusOK {
+			t.Fatalf("%s %s: %d", method, path, res.StatusCode)
+		}
+		if v != nil {
+			if err := json.NewDecoder(res.Body).Decode(v); err != nil {
+				t.Fatalf("%s %s: %v", method, path, err)
+			}
+		}
+	}
+	do("POST", "/api/v1/login", fmt.Sprintf(`{"email": %q, "password": %q}`, email, pw), nil)
+	type person struct {
+		ID          int64  `json:"id"`
+		DisplayName string `json:"display_name"`
+	}
+	var feed struct {
+		Posts []struct{ Author person } `json:"posts"`
+	}
+	do("GET", "/api/v1/feed", "", &feed)
+	authors := map[int64]bool{}
+	for _, p := range feed.Posts {
+		authors[p.Author.ID] = true
+	}
+	if len(feed.Posts) < 10 || len(authors) < 4 {
+		t.Errorf("the demo home feed has %d posts by %d people, want at least 10 by 4", len(feed.Posts), len(authors))
+	}
+	var friends struct{ Friends []person }
+	do("GET", "/api/v1/friends", "", &friends)
+	var requests struct{ Incoming []person }
+	do("GET", "/api/v1/friends/requests", "", &requests)
+	var unread struct{ Unread int }
+	do("GET", "/api/v1/notifications/unread", "", &unread)
+	var found struct{ People []person }
+	do("GET", "/api/v1/search/people?q=ann+smi", "", &found)
+	if len(friends.Friends) < 8 || len(requests.Incoming) < 1 || unread.Unread < 1 {
+		t.Errorf("the demo account has %d friends, %d requests waiting and %d unread notifications; want at least 8, 1 and 1",
+			len(friends.Friends), len(requests.Incoming), unread.Unread)
+	}
+	if len(found.People) == 0 || found.People[0].DisplayName != "Ann Smith" {
+		t.Errorf("searching for \"ann smi\" found %v, want Ann Smith first", found.People)
+	}
 }
 
 func waitFor(t *testing.T, d time.Duration, what string, ok func() bool) {
