@@ -6,8 +6,8 @@ import (
 	"math/rand/v2"
 
 	"github.com/kin-social/kin/svc/app/account"
-	"github.com/kin-social/kin/svc/app/feed"
 	"github.com/kin-social/kin/svc/app/features"
+	"github.com/kin-social/kin/svc/app/feed"
 )
 
 // demoCircle are the people of the demo community besides the demo
