@@ -83,8 +83,7 @@ func (u User) ProfileFor(viewer int64, st Standing) Profile {
 
 // Service keeps accounts in the database.
 type Service struct {
-	db       *sql.DB
-	q        db.Querier // a caller's transaction (WithTx), or nil
+	h        db.Handle // the pool, or the caller's transaction (WithTx)
 	hasher   *password.Hasher
 	sessions *session.Store
 	now      func() time.Time
@@ -95,10 +94,10 @@ type Service struct {
 	decoy func() (string, error)
 }
 
-// New returns a Service on db, hashing with hasher and ending sessions in
+// New returns a Service on conn, hashing with hasher and ending sessions in
 // sessions.
-func New(db *sql.DB, hasher *password.Hasher, sessions *session.Store) *Service {
-	s := &Service{db: db, hasher: hasher, sessions: sessions, now: time.Now}
+func New(conn *sql.DB, hasher *password.Hasher, sessions *session.Store) *Service {
+	s := &Service{h: db.NewHandle(conn), hasher: hasher, sessions: sessions, now: time.Now}
 	s.decoy = sync.OnceValues(func() (string, error) {
 		return hasher.Hash(context.Background(), session.NewToken())
 	})
@@ -110,7 +109,7 @@ func New(db *sql.DB, hasher *password.Hasher, sessions *session.Store) *Service 
 // commits or rolls back together with the caller's.
 func (s *Service) WithTx(q db.Querier) *Service {
 	c := *s
-	c.q = q
+	c.h = s.h.Join(q)
 	c.sessions = s.sessions.WithTx(q)
 	return &c
 }
@@ -144,23 +143,6 @@ func (s *Service) index(ctx context.Context, q db.Querier, p SearchFields) error
 		return nil
 	}
 	return s.indexer.IndexPerson(ctx, q, p)
-}
-
-// querier returns what single statements run on.
-func (s *Service) querier() db.Querier {
-	if s.q != nil {
-		return s.q
-	}
-	return s.db
-}
-
-// inTx runs f in the caller's transaction if there is one, else in a new
-// one (retried on deadlock).
-func (s *Service) inTx(ctx context.Context, f func(q db.Querier) error) error {
-	if s.q != nil {
-		return f(s.q)
-	}
-	return db.InTx(ctx, s.db, f)
 }
 
 // Registration is what a person enters to open an account.
@@ -207,7 +189,7 @@ func (s *Service) Register(ctx context.Context, r Registration) (User, error) {
 	}
 	row := userRow{Email: r.Email, EmailKey: key, PasswordHash: hash, DisplayName: r.DisplayName,
 		BirthdayVisibility: Private, ProfileVisibility: Everyone, FriendsVisibility: Everyone, CreatedAt: s.time()}
-	err = s.inTx(ctx, func(q db.Querier) error {
+	err = s.h.InTx(ctx, func(q db.Querier) error {
 		var err error
 		if row.ID, err = insertUser(ctx, q, row); err != nil {
 			return err
@@ -248,7 +230,7 @@ func (s *Service) lookup(ctx context.Context, email string) (int64, string, erro
 	if !utf8.ValidString(email) {
 		return 0, "", errInvalidUTF8("email")
 	}
-	id, hash, err := credentialsByKey(ctx, s.querier(), CanonicalEmail(email))
+	id, hash, err := credentialsByKey(ctx, s.h.Q(), CanonicalEmail(email))
 	if errors.Is(err, ErrNotFound) {
 		return 0, "", nil
 	}
@@ -287,7 +269,7 @@ func (s *Service) verify(ctx context.Context, id int64, pw, hash string) error {
 			return fmt.Errorf("rehash password of user %d: %w", id, err)
 		}
 		// Only if nobody changed the password meanwhile.
-		if _, err := replaceHash(ctx, s.querier(), id, hash, newHash, s.time()); err != nil {
+		if _, err := replaceHash(ctx, s.h.Q(), id, hash, newHash, s.time()); err != nil {
 			return fmt.Errorf("rehash password of user %d: %w", id, err)
 		}
 	}
@@ -307,7 +289,7 @@ func (s *Service) ChangePassword(ctx context.Context, id int64, keepToken, curre
 	if err := checkPassword("new_password", newPassword); err != nil {
 		return err
 	}
-	row, err := userByID(ctx, s.querier(), id)
+	row, err := userByID(ctx, s.h.Q(), id)
 	if err != nil {
 		return err
 	}
@@ -322,7 +304,7 @@ func (s *Service) ChangePassword(ctx context.Context, id int64, keepToken, curre
 	if err != nil {
 		return fmt.Errorf("change password of user %d: %w", id, err)
 	}
-	return s.inTx(ctx, func(q db.Querier) error {
+	return s.h.InTx(ctx, func(q db.Querier) error {
 		changed, err := replaceHash(ctx, q, id, row.PasswordHash, newHash, s.time())
 		if err != nil {
 			return err
@@ -377,7 +359,7 @@ func (s *Service) UpdateProfile(ctx context.Context, id int64, p ProfileUpdate) 
 	if birthday != nil {
 		bday = birthday.Format(time.DateOnly)
 	}
-	if err := s.inTx(ctx, func(q db.Querier) error {
+	if err := s.h.InTx(ctx, func(q db.Querier) error {
 		if err := updateProfile(ctx, q, id, p, bday, now); err != nil {
 			return err
 		}
@@ -390,7 +372,7 @@ func (s *Service) UpdateProfile(ctx context.Context, id int64, p ProfileUpdate) 
 
 // Get returns the user with the id, or ErrNotFound.
 func (s *Service) Get(ctx context.Context, id int64) (User, error) {
-	row, err := userByID(ctx, s.querier(), id)
+	row, err := userByID(ctx, s.h.Q(), id)
 	if err != nil {
 		return User{}, err
 	}
@@ -405,13 +387,13 @@ func (s *Service) Get(ctx context.Context, id int64) (User, error) {
 func (s *Service) Recanonicalize(ctx context.Context, log *slog.Logger) (int, error) {
 	fixed := 0
 	for {
-		batch, err := legacyEmails(ctx, s.querier(), 500)
+		batch, err := legacyEmails(ctx, s.h.Q(), 500)
 		if err != nil || len(batch) == 0 {
 			return fixed, err
 		}
 		for id, email := range batch {
 			stored := norm.NFC.String(strings.TrimSpace(email))
-			err := setEmailKey(ctx, s.querier(), id, stored, CanonicalEmail(email))
+			err := setEmailKey(ctx, s.h.Q(), id, stored, CanonicalEmail(email))
 			if db.IsDuplicate(err) {
 				// Two old addresses that only NFC tells apart cannot
 				// exist under the old key; if they do, leave it to a
@@ -419,7 +401,7 @@ func (s *Service) Recanonicalize(ctx context.Context, log *slog.Logger) (int, er
 				if log != nil {
 					log.Error("two accounts share a canonical address: merge or rename one by hand", "user", id)
 				}
-				if _, err := s.querier().ExecContext(ctx, "UPDATE users SET email_legacy = 2 WHERE id = ?", id); err != nil {
+				if _, err := s.h.Q().ExecContext(ctx, "UPDATE users SET email_legacy = 2 WHERE id = ?", id); err != nil {
 					return fixed, fmt.Errorf("canonicalize address of user %d: %w", id, err)
 				}
 				continue

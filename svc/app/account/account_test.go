@@ -185,7 +185,7 @@ func TestRehashOnSignIn(t *testing.T) {
 		t.Fatal(err)
 	}
 	var hash string
-	s.db.QueryRow("SELECT password_hash FROM users WHERE id = ?", u.ID).Scan(&hash)
+	s.h.Pool().QueryRow("SELECT password_hash FROM users WHERE id = ?", u.ID).Scan(&hash)
 	if !strings.Contains(hash, "t=2") || s.hasher.NeedsRehash(hash) {
 		t.Errorf("hash after sign-in %q, want the raised parameters", hash)
 	}
@@ -389,7 +389,7 @@ func TestWithTx(t *testing.T) {
 	s := newService(t)
 	ctx := context.Background()
 	boom := errors.New("boom")
-	err := db.InTx(ctx, s.db, func(q db.Querier) error {
+	err := db.InTx(ctx, s.h.Pool(), func(q db.Querier) error {
 		if _, err := s.WithTx(q).Register(ctx, Registration{Email: "tx@example.org", Password: "long enough", DisplayName: "Tx"}); err != nil {
 			return err
 		}
@@ -407,7 +407,7 @@ func TestWithTx(t *testing.T) {
 func TestRecanonicalize(t *testing.T) {
 	s := newService(t)
 	ctx := context.Background()
-	if _, err := s.db.Exec(`INSERT INTO users (email, email_key, email_legacy, password_hash, display_name, about, created_at, updated_at)
+	if _, err := s.h.Pool().Exec(`INSERT INTO users (email, email_key, email_legacy, password_hash, display_name, about, created_at, updated_at)
 		VALUES (?, ?, 1, 'x', 'n', '', NOW(6), NOW(6))`, "Jose\u0301@Example.org", "jose\u0301@example.org"); err != nil {
 		t.Fatal(err)
 	}
@@ -417,7 +417,7 @@ func TestRecanonicalize(t *testing.T) {
 	}
 	var email, key string
 	var legacy int
-	s.db.QueryRow("SELECT email, email_key, email_legacy FROM users").Scan(&email, &key, &legacy)
+	s.h.Pool().QueryRow("SELECT email, email_key, email_legacy FROM users").Scan(&email, &key, &legacy)
 	if email != "José@Example.org" || key != "josé@example.org" || legacy != 0 {
 		t.Errorf("after Recanonicalize: %+q %+q %d", email, key, legacy)
 	}

@@ -177,7 +177,7 @@ func (g *Guard) SignIn(ctx context.Context, in SignIn) (User, error) {
 	if err := s.verify(ctx, id, in.Password, hash); err != nil {
 		return User{}, err
 	}
-	if err := setFailures(ctx, s.querier(), id, 0, time.Time{}); err != nil {
+	if err := setFailures(ctx, s.h.Q(), id, 0, time.Time{}); err != nil {
 		return User{}, err
 	}
 	g.signInAddr.Refund(addr)
@@ -190,7 +190,7 @@ func (g *Guard) SignIn(ctx context.Context, in SignIn) (User, error) {
 // a captcha. An attempt refused for want of a captcha is not counted.
 func (g *Guard) chargeAccount(ctx context.Context, id int64, solved bool) error {
 	s := g.accounts
-	return s.inTx(ctx, func(q db.Querier) error {
+	return s.h.InTx(ctx, func(q db.Querier) error {
 		now := s.time()
 		n, err := lockFailures(ctx, q, id, now.Add(-FailureWindow))
 		if err != nil {

@@ -66,7 +66,7 @@ func (c Card) For(viewer int64, st Standing) Card {
 // nobody in particular sees them (call For before showing one). Ids of no
 // one are left out of the map.
 func (s *Service) Cards(ctx context.Context, ids []int64) (map[int64]Card, error) {
-	return cardsByID(ctx, s.querier(), ids)
+	return cardsByID(ctx, s.h.Q(), ids)
 }
 
 // Privacy is who sees what of a person.
@@ -84,7 +84,7 @@ func (s *Service) UpdatePrivacy(ctx context.Context, id int64, p Privacy) (User,
 	if err := checkChoice("friends_visibility", p.FriendsVisibility, Everyone, Friends, OnlyMe); err != nil {
 		return User{}, err
 	}
-	if err := updatePrivacy(ctx, s.querier(), id, p, s.time()); err != nil {
+	if err := updatePrivacy(ctx, s.h.Q(), id, p, s.time()); err != nil {
 		return User{}, err
 	}
 	return s.Get(ctx, id)

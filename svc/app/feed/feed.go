@@ -96,8 +96,7 @@ func (e *FieldError) Error() string { return e.Field + ": " + e.Msg }
 
 // Service keeps posts, likes and comments in the database.
 type Service struct {
-	db      *sql.DB
-	q       db.Querier // a caller's transaction (WithTx), or nil
+	h       db.Handle // the pool, or the caller's transaction (WithTx)
 	cursors *db.Cursors
 	people  *account.Service
 	notes   *notify.Service // nil: notify nobody
@@ -108,33 +107,19 @@ type Service struct {
 // shows people as people (account) has them and notifies likes and
 // comments through notes (nil: nobody).
 func New(conn *sql.DB, cursors *db.Cursors, people *account.Service, notes *notify.Service) *Service {
-	return &Service{db: conn, cursors: cursors, people: people, notes: notes, now: time.Now}
+	return &Service{h: db.NewHandle(conn), cursors: cursors, people: people, notes: notes, now: time.Now}
 }
 
 // WithTx returns a Service whose operations run in the caller's
 // transaction q.
 func (s *Service) WithTx(q db.Querier) *Service {
 	c := *s
-	c.q = q
+	c.h = s.h.Join(q)
 	return &c
 }
 
 // SetClock makes the Service read the time from now (tests).
 func (s *Service) SetClock(now func() time.Time) { s.now = now }
-
-func (s *Service) querier() db.Querier {
-	if s.q != nil {
-		return s.q
-	}
-	return s.db
-}
-
-func (s *Service) inTx(ctx context.Context, f func(q db.Querier) error) error {
-	if s.q != nil {
-		return f(s.q)
-	}
-	return db.InTx(ctx, s.db, f)
-}
 
 func (s *Service) time() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
 
@@ -241,7 +226,7 @@ func (s *Service) Create(ctx context.Context, author int64, d Draft) (Post, erro
 		return Post{}, err
 	}
 	r := postRow{Author: author, Kind: KindPost, Visibility: d.Visibility, Text: d.Text, CreatedAt: s.time()}
-	if r.ID, err = insertPost(ctx, s.querier(), author, KindPost, 0, d.Visibility, d.Text, r.CreatedAt); err != nil {
+	if r.ID, err = insertPost(ctx, s.h.Q(), author, KindPost, 0, d.Visibility, d.Text, r.CreatedAt); err != nil {
 		return Post{}, err
 	}
 	// What the row holds is known: only the author's card is loaded.
@@ -258,7 +243,7 @@ func (s *Service) Create(ctx context.Context, author int64, d Draft) (Post, erro
 // Get returns the post with the id as viewer (0: nobody signed in) sees
 // it, or ErrNotFound.
 func (s *Service) Get(ctx context.Context, viewer, id int64) (Post, error) {
-	r, err := loadPost(ctx, s.querier(), id, viewer)
+	r, err := loadPost(ctx, s.h.Q(), id, viewer)
 	if noRows(err) {
 		return Post{}, ErrNotFound
 	}
@@ -289,7 +274,7 @@ func (s *Service) render(ctx context.Context, viewer int64, rows []postRow) ([]P
 		}
 	}
 	slices.Sort(people)
-	cards, err := s.people.WithTx(s.querier()).Cards(ctx, slices.Compact(people))
+	cards, err := s.people.WithTx(s.h.Q()).Cards(ctx, slices.Compact(people))
 	if err != nil {
 		return nil, err
 	}
@@ -348,7 +333,7 @@ func (s *Service) Edit(ctx context.Context, viewer, id int64, d Draft) (Post, er
 	if err != nil {
 		return Post{}, err
 	}
-	err = s.inTx(ctx, func(q db.Querier) error {
+	err = s.h.InTx(ctx, func(q db.Querier) error {
 		r, err := mine(ctx, q, id, viewer)
 		if err != nil {
 			return err
@@ -373,7 +358,7 @@ func (s *Service) Edit(ctx context.Context, viewer, id int64, d Draft) (Post, er
 // theirs), its likes and comments, and takes back their notifications,
 // in one transaction.
 func (s *Service) Delete(ctx context.Context, viewer, id int64) error {
-	return s.inTx(ctx, func(q db.Querier) error {
+	return s.h.InTx(ctx, func(q db.Querier) error {
 		if _, err := mine(ctx, q, id, viewer); err != nil {
 			return err
 		}
@@ -428,7 +413,7 @@ type Like struct {
 // ask, and notifies its author. ErrNotFound if viewer may not see it.
 func (s *Service) Like(ctx context.Context, viewer, id int64) (Like, error) {
 	var out Like
-	err := s.inTx(ctx, func(q db.Querier) error {
+	err := s.h.InTx(ctx, func(q db.Querier) error {
 		r, err := lockPost(ctx, q, id, viewer)
 		if noRows(err) || err == nil && !r.visible(viewer) {
 			return ErrNotFound
@@ -459,7 +444,7 @@ func (s *Service) Like(ctx context.Context, viewer, id int64) (Like, error) {
 // see may still take the like back).
 func (s *Service) Unlike(ctx context.Context, viewer, id int64) (Like, error) {
 	var out Like
-	err := s.inTx(ctx, func(q db.Querier) error {
+	err := s.h.InTx(ctx, func(q db.Querier) error {
 		r, err := lockPost(ctx, q, id, viewer)
 		if noRows(err) || err == nil && !r.visible(viewer) && !r.Liked {
 			return ErrNotFound
@@ -522,7 +507,7 @@ func (s *Service) Likes(ctx context.Context, viewer, id int64, cursor string) (P
 	if err != nil {
 		return PeoplePage{}, err
 	}
-	q := s.querier()
+	q := s.h.Q()
 	if _, err := s.visiblePost(ctx, q, viewer, id); err != nil {
 		return PeoplePage{}, err
 	}
@@ -566,7 +551,7 @@ func (s *Service) Comment(ctx context.Context, viewer, post int64, text string) 
 		c commentRow
 		r postRow
 	)
-	err = s.inTx(ctx, func(q db.Querier) error {
+	err = s.h.InTx(ctx, func(q db.Querier) error {
 		r, err = lockPost(ctx, q, post, viewer)
 		if noRows(err) || err == nil && !r.visible(viewer) {
 			return ErrNotFound
@@ -601,7 +586,7 @@ func (s *Service) Comment(ctx context.Context, viewer, post int64, text string) 
 	if err != nil {
 		return Comment{}, err
 	}
-	cards, err := s.people.WithTx(s.querier()).Cards(ctx, []int64{viewer})
+	cards, err := s.people.WithTx(s.h.Q()).Cards(ctx, []int64{viewer})
 	if err != nil {
 		return Comment{}, err
 	}
@@ -626,7 +611,7 @@ func (s *Service) Comments(ctx context.Context, viewer, post int64, cursor strin
 	if err != nil {
 		return CommentPage{}, err
 	}
-	q := s.querier()
+	q := s.h.Q()
 	r, err := s.visiblePost(ctx, q, viewer, post)
 	if err != nil {
 		return CommentPage{}, err
@@ -669,7 +654,7 @@ func (s *Service) Comments(ctx context.Context, viewer, post int64, cursor strin
 // post's author may (ErrNotFound for anyone else), and, if its author
 // has no other comment on the post, takes back what it notified.
 func (s *Service) DeleteComment(ctx context.Context, viewer, id int64) error {
-	return s.inTx(ctx, func(q db.Querier) error {
+	return s.h.InTx(ctx, func(q db.Querier) error {
 		c, postAuthor, err := loadComment(ctx, q, id)
 		if noRows(err) {
 			return ErrNotFound
@@ -736,7 +721,7 @@ func (s *Service) page(ctx context.Context, viewer int64, name string, list []it
 	for i, it := range list {
 		ids[i] = it.ID
 	}
-	rows, err := loadPosts(ctx, s.querier(), ids, viewer)
+	rows, err := loadPosts(ctx, s.h.Q(), ids, viewer)
 	if err != nil {
 		return Page{}, err
 	}
@@ -766,7 +751,7 @@ func (s *Service) Home(ctx context.Context, viewer int64, cursor string) (Page, 
 	if err != nil {
 		return Page{}, err
 	}
-	q := s.querier()
+	q := s.h.Q()
 	friends, err := friendIDs(ctx, q, viewer, DenseFriends)
 	if err != nil {
 		return Page{}, err
@@ -794,7 +779,7 @@ func (s *Service) Wall(ctx context.Context, viewer, owner int64, cursor string) 
 	if err != nil {
 		return Page{}, err
 	}
-	q := s.querier()
+	q := s.h.Q()
 	rel, err := loadRelation(ctx, q, viewer, owner)
 	if err != nil {
 		return Page{}, err

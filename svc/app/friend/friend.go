@@ -87,8 +87,7 @@ const (
 
 // Service keeps friendships, requests and blocks in the database.
 type Service struct {
-	db      *sql.DB
-	q       db.Querier // a caller's transaction (WithTx), or nil
+	h       db.Handle // the pool, or the caller's transaction (WithTx)
 	cursors *db.Cursors
 	people  *account.Service
 	notes   *notify.Service // nil: notify nobody
@@ -113,7 +112,7 @@ func (s *Service) WithEvents(events Events) *Service {
 // shows people as people (account) has them. It notifies nobody until
 // given a notify.Service with WithNotifications.
 func New(conn *sql.DB, cursors *db.Cursors, people *account.Service) *Service {
-	return &Service{db: conn, cursors: cursors, people: people, now: time.Now}
+	return &Service{h: db.NewHandle(conn), cursors: cursors, people: people, now: time.Now}
 }
 
 // WithNotifications returns a Service that notifies requests and
@@ -130,26 +129,12 @@ func (s *Service) WithNotifications(notes *notify.Service) *Service {
 // and what it changes commits or rolls back with the caller's changes.
 func (s *Service) WithTx(q db.Querier) *Service {
 	c := *s
-	c.q = q
+	c.h = s.h.Join(q)
 	return &c
 }
 
 // SetClock makes the Service read the time from now (tests).
 func (s *Service) SetClock(now func() time.Time) { s.now = now }
-
-func (s *Service) querier() db.Querier {
-	if s.q != nil {
-		return s.q
-	}
-	return s.db
-}
-
-func (s *Service) inTx(ctx context.Context, f func(q db.Querier) error) error {
-	if s.q != nil {
-		return f(s.q)
-	}
-	return db.InTx(ctx, s.db, f)
-}
 
 func (s *Service) time() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
 
@@ -183,7 +168,7 @@ func (s *Service) Relation(ctx context.Context, viewer, other int64) (Relation, 
 	if viewer == other {
 		return Self, nil
 	}
-	st, err := loadState(ctx, s.querier(), viewer, other)
+	st, err := loadState(ctx, s.h.Q(), viewer, other)
 	if err != nil {
 		return "", err
 	}
@@ -210,7 +195,7 @@ func (st state) relation() (Relation, error) {
 // notify.Blocks.
 func (s *Service) IsBlocked(ctx context.Context, a, b int64) (bool, error) {
 	var blocked bool
-	if err := s.querier().QueryRowContext(ctx, `SELECT
+	if err := s.h.Q().QueryRowContext(ctx, `SELECT
 		EXISTS (SELECT 1 FROM blocks WHERE blocker_id = ? AND blocked_id = ?)
 		OR EXISTS (SELECT 1 FROM blocks WHERE blocker_id = ? AND blocked_id = ?)`, a, b, b, a).Scan(&blocked); err != nil {
 		return false, fmt.Errorf("blocks between users %d and %d: %w", a, b, err)
@@ -228,7 +213,7 @@ var _ notify.TxBlocks = (*Service)(nil)
 // AreFriends reports whether a and b are friends.
 func (s *Service) AreFriends(ctx context.Context, a, b int64) (bool, error) {
 	var friends bool
-	if err := s.querier().QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM friendships WHERE user_id = ? AND friend_id = ?)",
+	if err := s.h.Q().QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM friendships WHERE user_id = ? AND friend_id = ?)",
 		a, b).Scan(&friends); err != nil {
 		return false, fmt.Errorf("friendship of users %d and %d: %w", a, b, err)
 	}
@@ -246,7 +231,7 @@ func (s *Service) Standing(ctx context.Context, viewer, person int64) (account.S
 	case viewer == person:
 		return account.Standing{Relation: string(Self)}, nil
 	}
-	st, err := loadState(ctx, s.querier(), viewer, person)
+	st, err := loadState(ctx, s.h.Q(), viewer, person)
 	if err != nil {
 		return account.Standing{}, err
 	}
@@ -259,7 +244,7 @@ func (s *Service) Standing(ctx context.Context, viewer, person int64) (account.S
 	}
 	out := account.Standing{Relation: string(rel), Friends: st.friends, Blocked: st.blocked}
 	if !st.blocked {
-		if out.MutualFriends, err = countMutual(ctx, s.querier(), viewer, person); err != nil {
+		if out.MutualFriends, err = countMutual(ctx, s.h.Q(), viewer, person); err != nil {
 			return account.Standing{}, err
 		}
 	}
@@ -291,7 +276,7 @@ func NotBlockedSQL(col string) string { return notBlockedWith(col) }
 // FriendsAmong returns which of the ids are friends of user, in one
 // query (search ranks friends first).
 func (s *Service) FriendsAmong(ctx context.Context, user int64, ids []int64) (map[int64]bool, error) {
-	return friendsAmong(ctx, s.querier(), user, ids)
+	return friendsAmong(ctx, s.h.Q(), user, ids)
 }
 
 // A Person is someone in a list, as the viewer may see them.
@@ -326,7 +311,7 @@ func (s *Service) Request(ctx context.Context, from, to int64) (SendResult, erro
 		res  SendResult
 		when time.Time
 	)
-	err := s.inTx(ctx, func(q db.Querier) error {
+	err := s.h.InTx(ctx, func(q db.Querier) error {
 		if err := s.exists(ctx, q, to); err != nil {
 			return err
 		}
@@ -411,7 +396,7 @@ func (s *Service) answered(ctx context.Context, q db.Querier, addressee, sender 
 // as for no request at all).
 func (s *Service) Accept(ctx context.Context, addressee, sender int64) (Person, error) {
 	var when time.Time
-	err := s.inTx(ctx, func(q db.Querier) error {
+	err := s.h.InTx(ctx, func(q db.Querier) error {
 		st, err := lockState(ctx, q, addressee, sender)
 		if err != nil {
 			return err
@@ -436,7 +421,7 @@ func (s *Service) Accept(ctx context.Context, addressee, sender int64) (Person, 
 // the addressee can (ErrNoRequest otherwise). The decline is remembered:
 // the sender cannot ask again for DeclineCooldown.
 func (s *Service) Decline(ctx context.Context, addressee, sender int64) error {
-	return s.inTx(ctx, func(q db.Querier) error {
+	return s.h.InTx(ctx, func(q db.Querier) error {
 		st, err := lockState(ctx, q, addressee, sender)
 		if err != nil {
 			return err
@@ -457,7 +442,7 @@ func (s *Service) Decline(ctx context.Context, addressee, sender int64) error {
 // Cancel takes back the pending request from sender to addressee, as
 // only the sender can (ErrNoRequest otherwise), and its notification.
 func (s *Service) Cancel(ctx context.Context, sender, addressee int64) error {
-	return s.inTx(ctx, func(q db.Querier) error {
+	return s.h.InTx(ctx, func(q db.Querier) error {
 		st, err := lockState(ctx, q, sender, addressee)
 		if err != nil {
 			return err
@@ -475,7 +460,7 @@ func (s *Service) Cancel(ctx context.Context, sender, addressee int64) error {
 // Unfriend ends the friendship of a and b, as either may
 // (ErrNotFriends when they are not friends).
 func (s *Service) Unfriend(ctx context.Context, a, b int64) error {
-	return s.inTx(ctx, func(q db.Querier) error {
+	return s.h.InTx(ctx, func(q db.Querier) error {
 		st, err := lockState(ctx, q, a, b)
 		if err != nil {
 			return err
@@ -495,7 +480,7 @@ func (s *Service) Block(ctx context.Context, blocker, blocked int64) error {
 	if blocker == blocked {
 		return ErrSelf
 	}
-	return s.inTx(ctx, func(q db.Querier) error {
+	return s.h.InTx(ctx, func(q db.Querier) error {
 		if err := s.exists(ctx, q, blocked); err != nil {
 			return err
 		}
@@ -538,7 +523,7 @@ func (s *Service) Unblock(ctx context.Context, blocker, blocked int64) error {
 	if blocker == blocked {
 		return ErrSelf
 	}
-	return s.inTx(ctx, func(q db.Querier) error {
+	return s.h.InTx(ctx, func(q db.Querier) error {
 		if err := s.exists(ctx, q, blocked); err != nil {
 			return err
 		}
@@ -561,7 +546,7 @@ func (s *Service) persons(ctx context.Context, viewer int64, list []entry) ([]Pe
 	for i, e := range list {
 		ids[i] = e.ID
 	}
-	q := s.querier()
+	q := s.h.Q()
 	cards, err := s.people.WithTx(q).Cards(ctx, ids)
 	if err != nil {
 		return nil, err
@@ -606,7 +591,7 @@ func (s *Service) page(ctx context.Context, viewer int64, name string, lq listQu
 		}
 		after = &pos
 	}
-	list, err := entries(ctx, s.querier(), lq, after, PageSize+1)
+	list, err := entries(ctx, s.h.Q(), lq, after, PageSize+1)
 	if err != nil {
 		return Page{}, fmt.Errorf("list %s: %w", name, err)
 	}
@@ -629,7 +614,7 @@ func (s *Service) mayList(ctx context.Context, viewer, owner int64) error {
 	if viewer == owner {
 		return nil
 	}
-	u, err := s.people.WithTx(s.querier()).Get(ctx, owner)
+	u, err := s.people.WithTx(s.h.Q()).Get(ctx, owner)
 	if errors.Is(err, account.ErrNotFound) {
 		return ErrHidden
 	}
@@ -638,7 +623,7 @@ func (s *Service) mayList(ctx context.Context, viewer, owner int64) error {
 	}
 	var st state
 	if viewer != 0 {
-		if st, err = loadState(ctx, s.querier(), viewer, owner); err != nil {
+		if st, err = loadState(ctx, s.h.Q(), viewer, owner); err != nil {
 			return err
 		}
 	}
@@ -716,7 +701,7 @@ func (s *Service) Mutual(ctx context.Context, viewer, other int64, cursor string
 	if err != nil {
 		return Page{}, 0, err
 	}
-	n, err := countMutual(ctx, s.querier(), viewer, other)
+	n, err := countMutual(ctx, s.h.Q(), viewer, other)
 	if err != nil {
 		return Page{}, 0, err
 	}
@@ -725,7 +710,7 @@ func (s *Service) Mutual(ctx context.Context, viewer, other int64, cursor string
 
 // MutualCount counts the friends a and b have in common.
 func (s *Service) MutualCount(ctx context.Context, a, b int64) (int, error) {
-	return countMutual(ctx, s.querier(), a, b)
+	return countMutual(ctx, s.h.Q(), a, b)
 }
 
 // visible returns ErrHidden unless other exists and neither blocked the
@@ -734,7 +719,7 @@ func (s *Service) visible(ctx context.Context, viewer, other int64) error {
 	if viewer == other {
 		return nil
 	}
-	if err := s.exists(ctx, s.querier(), other); err != nil {
+	if err := s.exists(ctx, s.h.Q(), other); err != nil {
 		return err
 	}
 	blocked, err := s.IsBlocked(ctx, viewer, other)
@@ -754,7 +739,7 @@ func (s *Service) visible(ctx context.Context, viewer, other int64) error {
 // For someone with more than SuggestFrontier friends, only the friends of
 // their SuggestFrontier most recent friends are counted.
 func (s *Service) Suggestions(ctx context.Context, viewer int64) ([]Person, error) {
-	found, err := suggest(ctx, s.querier(), viewer, s.time().Add(-DeclineCooldown), SuggestFrontier, MaxSuggestions)
+	found, err := suggest(ctx, s.h.Q(), viewer, s.time().Add(-DeclineCooldown), SuggestFrontier, MaxSuggestions)
 	if err != nil {
 		return nil, err
 	}
@@ -795,7 +780,7 @@ func (s *Service) Path(ctx context.Context, viewer, other int64) ([]Person, erro
 	if viewer == other {
 		return s.persons(ctx, viewer, []entry{{ID: viewer}})
 	}
-	q := s.querier()
+	q := s.h.Q()
 	chain, err := s.chain(ctx, q, viewer, other)
 	if err != nil || chain == nil {
 		return nil, err

@@ -73,8 +73,7 @@ const MaxMark = 100
 
 // Service keeps notifications in the database.
 type Service struct {
-	db      *sql.DB
-	q       db.Querier // a caller's transaction (WithTx), or nil
+	h       db.Handle // the pool, or the caller's transaction (WithTx)
 	cursors *db.Cursors
 	people  *account.Service
 	blocks  Blocks
@@ -84,7 +83,7 @@ type Service struct {
 // New returns a Service on conn that signs list cursors with cursors,
 // names actors from people and asks blocks before notifying anyone.
 func New(conn *sql.DB, cursors *db.Cursors, people *account.Service, blocks Blocks) *Service {
-	return &Service{db: conn, cursors: cursors, people: people, blocks: blocks, now: time.Now}
+	return &Service{h: db.NewHandle(conn), cursors: cursors, people: people, blocks: blocks, now: time.Now}
 }
 
 // WithTx returns a Service whose operations run in the caller's
@@ -92,7 +91,7 @@ func New(conn *sql.DB, cursors *db.Cursors, people *account.Service, blocks Bloc
 // with what caused it.
 func (s *Service) WithTx(q db.Querier) *Service {
 	c := *s
-	c.q = q
+	c.h = s.h.Join(q)
 	if tb, ok := s.blocks.(TxBlocks); ok {
 		c.blocks = tb.BlocksIn(q)
 	}
@@ -101,20 +100,6 @@ func (s *Service) WithTx(q db.Querier) *Service {
 
 // SetClock makes the Service read the time from now (tests).
 func (s *Service) SetClock(now func() time.Time) { s.now = now }
-
-func (s *Service) querier() db.Querier {
-	if s.q != nil {
-		return s.q
-	}
-	return s.db
-}
-
-func (s *Service) inTx(ctx context.Context, f func(q db.Querier) error) error {
-	if s.q != nil {
-		return f(s.q)
-	}
-	return db.InTx(ctx, s.db, f)
-}
 
 func (s *Service) time() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
 
@@ -145,7 +130,7 @@ func (s *Service) Add(ctx context.Context, e Event) error {
 	if e.Recipient == e.Actor {
 		return nil
 	}
-	blocked, err := s.blocks.IsBlocked(ctx, e.Recipient, e.Actor) // in s.q, if any (see TxBlocks)
+	blocked, err := s.blocks.IsBlocked(ctx, e.Recipient, e.Actor) // in the joined transaction, if any (see TxBlocks)
 	if err != nil {
 		return fmt.Errorf("notify user %d: %w", e.Recipient, err)
 	}
@@ -153,7 +138,7 @@ func (s *Service) Add(ctx context.Context, e Event) error {
 		return nil
 	}
 	now := s.time()
-	return s.inTx(ctx, func(q db.Querier) error {
+	return s.h.InTx(ctx, func(q db.Querier) error {
 		id, err := openNotification(ctx, q, e, now)
 		if err != nil {
 			return err
@@ -179,7 +164,7 @@ func (s *Service) Withdraw(ctx context.Context, e Event) error {
 	if err := e.check(); err != nil {
 		return err
 	}
-	return s.inTx(ctx, func(q db.Querier) error {
+	return s.h.InTx(ctx, func(q db.Querier) error {
 		list, err := notificationsWith(ctx, q, e)
 		if err != nil {
 			return fmt.Errorf("withdraw %s notification of user %d: %w", e.Kind, e.Recipient, err)
@@ -191,7 +176,7 @@ func (s *Service) Withdraw(ctx context.Context, e Event) error {
 // Forget removes the actor from every notification of the recipient, as
 // when the recipient blocks the actor.
 func (s *Service) Forget(ctx context.Context, recipient, actor int64) error {
-	return s.inTx(ctx, func(q db.Querier) error {
+	return s.h.InTx(ctx, func(q db.Querier) error {
 		list, err := notificationsOfActor(ctx, q, recipient, actor)
 		if err != nil {
 			return fmt.Errorf("forget user %d in notifications of user %d: %w", actor, recipient, err)
@@ -215,7 +200,7 @@ func (s *Service) drop(ctx context.Context, q db.Querier, list []int64, actor in
 // Unread counts the recipient's unread notifications, up to 1000 (one
 // indexed range scan, cheap enough to poll).
 func (s *Service) Unread(ctx context.Context, recipient int64) (int, error) {
-	return unreadCount(ctx, s.querier(), recipient)
+	return unreadCount(ctx, s.h.Q(), recipient)
 }
 
 // Actor is a person named in a notification.
@@ -262,7 +247,7 @@ func (s *Service) List(ctx context.Context, recipient int64, cursor string) (Pag
 		}
 		after = &pos
 	}
-	rows, err := page(ctx, s.querier(), recipient, after, PageSize+1)
+	rows, err := page(ctx, s.h.Q(), recipient, after, PageSize+1)
 	if err != nil {
 		return Page{}, err
 	}
@@ -277,7 +262,7 @@ func (s *Service) List(ctx context.Context, recipient int64, cursor string) (Pag
 		actorIDs = append(actorIDs, r.Actors...)
 	}
 	slices.Sort(actorIDs)
-	cards, err := s.people.WithTx(s.querier()).Cards(ctx, slices.Compact(actorIDs))
+	cards, err := s.people.WithTx(s.h.Q()).Cards(ctx, slices.Compact(actorIDs))
 	if err != nil {
 		return Page{}, fmt.Errorf("list notifications of user %d: %w", recipient, err)
 	}
@@ -308,7 +293,7 @@ func (s *Service) MarkRead(ctx context.Context, recipient int64, list []int64) e
 	list = slices.Clone(list)
 	slices.Sort(list)
 	list = slices.Compact(list)
-	return s.inTx(ctx, func(q db.Querier) error {
+	return s.h.InTx(ctx, func(q db.Querier) error {
 		n, err := countOwned(ctx, q, recipient, list)
 		if err != nil {
 			return err
@@ -324,12 +309,12 @@ func (s *Service) MarkRead(ctx context.Context, recipient int64, list []int64) e
 // about the subject read, if there is one: the recipient dealt with it
 // elsewhere (answered the friend request it announced).
 func (s *Service) MarkSubjectRead(ctx context.Context, recipient int64, kind Kind, subject int64) error {
-	return markSubjectRead(ctx, s.querier(), recipient, kind, subject)
+	return markSubjectRead(ctx, s.h.Q(), recipient, kind, subject)
 }
 
 // MarkAllRead marks every notification of the recipient read.
 func (s *Service) MarkAllRead(ctx context.Context, recipient int64) error {
-	return markRead(ctx, s.querier(), recipient, nil)
+	return markRead(ctx, s.h.Q(), recipient, nil)
 }
 
 func formatTime(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }

@@ -73,26 +73,18 @@ type Person struct {
 
 // Service searches people and keeps their words.
 type Service struct {
-	db *sql.DB
-	q  db.Querier // a caller's transaction (WithTx), or nil
+	h db.Handle // the pool, or the caller's transaction (WithTx)
 }
 
 // New returns a Service on conn.
-func New(conn *sql.DB) *Service { return &Service{db: conn} }
+func New(conn *sql.DB) *Service { return &Service{h: db.NewHandle(conn)} }
 
 // WithTx returns a Service whose searches run in the caller's
 // transaction q.
 func (s *Service) WithTx(q db.Querier) *Service {
 	c := *s
-	c.q = q
+	c.h = s.h.Join(q)
 	return &c
-}
-
-func (s *Service) querier() db.Querier {
-	if s.q != nil {
-		return s.q
-	}
-	return s.db
 }
 
 // fieldWords returns the rows of search_words of a person's fields.
@@ -151,12 +143,12 @@ func (s *Service) Backfill(ctx context.Context, log *slog.Logger) (int, error) {
 	done := 0
 	var after int64
 	for {
-		ids, err := unindexed(ctx, s.querier(), after, backfillBatch)
+		ids, err := unindexed(ctx, s.h.Q(), after, backfillBatch)
 		if err != nil || len(ids) == 0 {
 			return done, err
 		}
 		after = ids[len(ids)-1]
-		err = db.InTx(ctx, s.db, func(q db.Querier) error {
+		err = db.InTx(ctx, s.h.Pool(), func(q db.Querier) error {
 			people, err := lockPeople(ctx, q, ids)
 			if err != nil {
 				return err
@@ -249,7 +241,7 @@ func (s *Service) People(ctx context.Context, viewer int64, query string) ([]Per
 	if err != nil || len(terms) == 0 {
 		return []Person{}, err
 	}
-	q := s.querier()
+	q := s.h.Q()
 	if len(terms) > 1 {
 		// The rarest term leads: its words are the fewest to read.
 		counts, err := ownerCounts(ctx, q, terms, ownersLimit+1)
