@@ -268,12 +268,12 @@ func commenters(ctx context.Context, q db.Querier, post int64, limit int, except
 		args = append(args, anys(except)...)
 	}
 	query += " GROUP BY author_id ORDER BY MAX(id) DESC LIMIT ?"
-	return ids(ctx, q, query, append(args, limit)...)
+	return db.IDs(ctx, q, query, append(args, limit)...)
 }
 
 // likers returns everyone who likes the post.
 func likers(ctx context.Context, q db.Querier, post int64) ([]int64, error) {
-	return ids(ctx, q, "SELECT user_id FROM post_likes WHERE post_id = ?", post)
+	return db.IDs(ctx, q, "SELECT user_id FROM post_likes WHERE post_id = ?", post)
 }
 
 // relation is how viewer stands to another person.
@@ -299,10 +299,7 @@ func loadRelation(ctx context.Context, q db.Querier, viewer, other int64) (relat
 }
 
 // An item is one row of a list: an id and the time that orders it.
-type item struct {
-	ID   int64
-	Time time.Time
-}
+type item = db.Position
 
 // keyset returns the condition and arguments for the rows after pos in
 // a list ordered by (timeCol, idCol), descending or not.
@@ -318,26 +315,9 @@ func keyset(after *db.Position, timeCol, idCol string, desc bool) (string, []any
 		[]any{after.Time, after.Time, after.ID}
 }
 
-func items(ctx context.Context, q db.Querier, query string, args ...any) ([]item, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []item
-	for rows.Next() {
-		var it item
-		if err := rows.Scan(&it.ID, &it.Time); err != nil {
-			return nil, err
-		}
-		out = append(out, it)
-	}
-	return out, rows.Err()
-}
-
 // friendIDs returns up to limit of user's friends.
 func friendIDs(ctx context.Context, q db.Querier, user int64, limit int) ([]int64, error) {
-	list, err := ids(ctx, q, friend.FriendsOfSQL+" LIMIT ?", user, limit)
+	list, err := db.IDs(ctx, q, friend.FriendsOfSQL+" LIMIT ?", user, limit)
 	if err != nil {
 		return nil, fmt.Errorf("friends of user %d: %w", user, err)
 	}
@@ -354,7 +334,7 @@ func friendIDs(ctx context.Context, q db.Querier, user int64, limit int) ([]int6
 // readers with many friends (see DenseFriends).
 func homeByTime(ctx context.Context, q db.Querier, reader int64, after *db.Position, limit int) ([]item, error) {
 	query, args := homeByTimeQuery(reader, after, limit)
-	list, err := items(ctx, q, query, args...)
+	list, err := db.Positions(ctx, q, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("home feed of user %d: %w", reader, err)
 	}
@@ -381,7 +361,7 @@ func homeByTimeQuery(reader int64, after *db.Position, limit int) (string, []any
 // MariaDB takes longer to plan it than to run this.)
 func homeByFriends(ctx context.Context, q db.Querier, reader int64, friends []int64, after *db.Position, limit int) ([]item, error) {
 	query, args := homeByFriendsQuery(reader, friends, after, limit)
-	list, err := items(ctx, q, query, args...)
+	list, err := db.Positions(ctx, q, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("home feed of user %d: %w", reader, err)
 	}
@@ -403,7 +383,7 @@ func homeByFriendsQuery(reader int64, friends []int64, after *db.Position, limit
 // posts_author.
 func wall(ctx context.Context, q db.Querier, owner int64, vis []Visibility, after *db.Position, limit int) ([]item, error) {
 	query, args := wallQuery(owner, vis, after, limit)
-	list, err := items(ctx, q, query, args...)
+	list, err := db.Positions(ctx, q, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("wall of user %d: %w", owner, err)
 	}
@@ -500,23 +480,6 @@ func commentsPage(ctx context.Context, q db.Querier, post, viewer int64, after *
 		return nil, fmt.Errorf("comments on post %d: %w", post, err)
 	}
 	return out, nil
-}
-
-func ids(ctx context.Context, q db.Querier, query string, args ...any) ([]int64, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		out = append(out, id)
-	}
-	return out, rows.Err()
 }
 
 func placeholders(n int) string { return "?" + strings.Repeat(", ?", n-1) }

@@ -350,7 +350,7 @@ func (s *Service) Request(ctx context.Context, from, to int64) (SendResult, erro
 	if err != nil {
 		return SendResult{}, err
 	}
-	people, err := s.persons(ctx, from, []entry{{to, when}})
+	people, err := s.persons(ctx, from, []entry{{ID: to, Time: when}})
 	if err != nil {
 		return SendResult{}, err
 	}
@@ -410,7 +410,7 @@ func (s *Service) Accept(ctx context.Context, addressee, sender int64) (Person, 
 	if err != nil {
 		return Person{}, err
 	}
-	people, err := s.persons(ctx, addressee, []entry{{sender, when}})
+	people, err := s.persons(ctx, addressee, []entry{{ID: sender, Time: when}})
 	if err != nil {
 		return Person{}, err
 	}

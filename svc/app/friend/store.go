@@ -203,10 +203,7 @@ func deleteBlock(ctx context.Context, q db.Querier, blocker, blocked int64) erro
 
 // An entry is one person of a list: their id and the time that orders
 // the list (friends since, request sent, blocked at).
-type entry struct {
-	ID   int64
-	Time time.Time
-}
+type entry = db.Position
 
 // listQuery is a keyset-paginated list of (id, time) newest first: from
 // is the query up to its WHERE clause's own conditions, with column names
@@ -229,20 +226,7 @@ func entries(ctx context.Context, q db.Querier, lq listQuery, after *db.Position
 	}
 	query += fmt.Sprintf(" ORDER BY %s DESC, %s DESC LIMIT ?", lq.timeCol, lq.idCol)
 	args = append(args, limit)
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []entry
-	for rows.Next() {
-		var e entry
-		if err := rows.Scan(&e.ID, &e.Time); err != nil {
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	return db.Positions(ctx, q, query, args...)
 }
 
 // notBlockedWith is a condition on the id column col: the person neither

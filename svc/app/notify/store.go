@@ -108,7 +108,7 @@ func refresh(ctx context.Context, q db.Querier, id int64, delta int) error {
 // notificationsWith returns, locked, the ids of the recipient's
 // notifications of the kind about the subject that name the actor.
 func notificationsWith(ctx context.Context, q db.Querier, e Event) ([]int64, error) {
-	return ids(ctx, q, `SELECT n.id FROM notifications n
+	return db.IDs(ctx, q, `SELECT n.id FROM notifications n
 		JOIN notification_actors a ON a.notification_id = n.id AND a.actor_id = ?
 		WHERE n.recipient_id = ? AND n.kind = ? AND n.subject_id = ? ORDER BY n.id FOR UPDATE`,
 		e.Actor, e.Recipient, e.Kind, e.Subject)
@@ -117,7 +117,7 @@ func notificationsWith(ctx context.Context, q db.Querier, e Event) ([]int64, err
 // notificationsOfActor returns, locked, the ids of the recipient's
 // notifications that name the actor.
 func notificationsOfActor(ctx context.Context, q db.Querier, recipient, actor int64) ([]int64, error) {
-	return ids(ctx, q, `SELECT n.id FROM notification_actors a
+	return db.IDs(ctx, q, `SELECT n.id FROM notification_actors a
 		JOIN notifications n ON n.id = a.notification_id AND n.recipient_id = ?
 		WHERE a.actor_id = ? ORDER BY n.id FOR UPDATE`, recipient, actor)
 }
@@ -127,23 +127,6 @@ func removeActor(ctx context.Context, q db.Querier, id, actor int64) error {
 		return fmt.Errorf("remove actor %d from notification %d: %w", actor, id, err)
 	}
 	return nil
-}
-
-func ids(ctx context.Context, q db.Querier, query string, args ...any) ([]int64, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		out = append(out, id)
-	}
-	return out, rows.Err()
 }
 
 // unreadCount counts the recipient's unread notifications, up to
