@@ -11,6 +11,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/kin-social/kin/svc/app/account"
 	"github.com/kin-social/kin/svc/app/feed"
@@ -900,4 +901,67 @@ func TestListsHideBlocked(t *testing.T) {
 			t.Errorf("%s sees comments of %v, want %v", tt.name, got, tt.want)
 		}
 	}
+}
+
+// TestHomeFeedBound pages through the home feed of a reader with fewer
+// than feed.DenseFriends friends but more authors than a page, and
+// compares it with every post the reader may see, in order. The lower
+// bound that spares the feed from sorting all the friends' posts must cut
+// none off: not when one friend wrote most of them, nor when friends'
+// newest posts are ones the reader may not see.
+func TestHomeFeedBound(t *testing.T) {
+	a, base := startApp(t)
+	ctx := context.Background()
+	reader := newPerson(t, a, base, "Reader")
+	var friends []int64
+	for range feed.PageSize + 4 {
+		f := newPerson(t, a, base, "Friend")
+		makeFriends(t, a, reader, f)
+		friends = append(friends, f.id)
+	}
+	clock := time.Now().UTC().Add(-24 * time.Hour)
+	a.feed.SetClock(func() time.Time { return clock })
+	defer a.feed.SetClock(time.Now)
+	post := func(author int64, vis feed.Visibility) {
+		t.Helper()
+		clock = clock.Add(time.Minute)
+		if _, err := a.feed.Create(ctx, author, feed.Draft{Text: "a post", Visibility: vis}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	prolific := friends[0]
+	for range 3 * feed.PageSize {
+		post(prolific, feed.Friends)
+	}
+	for i, f := range friends[1:] {
+		post(f, feed.Public)
+		if i%3 == 0 {
+			post(prolific, feed.Friends)
+		}
+	}
+	for _, f := range friends[1 : feed.PageSize/2] {
+		post(f, feed.OnlyMe) // the newest of these friends, which the reader may not see
+	}
+	post(reader.id, feed.OnlyMe)
+	check := func(what string) {
+		t.Helper()
+		got := reader.allPostsBetween("/api/v1/feed", func() {})
+		want, err := db.IDs(ctx, a.db, `SELECT p.id FROM posts p
+			WHERE p.author_id IN (SELECT friend_id FROM friendships WHERE user_id = ? UNION ALL SELECT ?)
+			AND p.wall_kind = 'user' AND (p.author_id = ? OR p.visibility <> 'only_me')
+			AND (p.kind = 'post' OR EXISTS (SELECT 1 FROM friendships g WHERE g.user_id = p.author_id AND g.friend_id = p.friend_id))
+			ORDER BY p.created_at DESC, p.id DESC`, reader.id, reader.id, reader.id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: home feed pages hold %d posts, want %d:\ngot  %v\nwant %v", what, len(got), len(want), got, want)
+		}
+	}
+	check("many authors")
+	// Now one author, the reader, wrote all of the newest pages.
+	for range 2*feed.PageSize + 3 {
+		post(reader.id, feed.Public)
+	}
+	check("one author's pages first")
 }

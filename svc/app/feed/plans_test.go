@@ -87,10 +87,14 @@ func TestQueryPlans(t *testing.T) {
 		args   []any
 		first  string // what the first row of the plan must hold
 		sorted bool   // may sort
+		// bounded names a table of at most DenseFriends rows (the
+		// authors, for the bound of the feed by friends) that may be
+		// sorted in a temporary table.
+		bounded string
 	}{
 		{name: "home feed by time", first: "posts_time Using index"},
 		{name: "home feed by time, next page", first: "posts_time Using index"},
-		{name: "home feed by friends", first: "posts_author Using index", sorted: true},
+		{name: "home feed by friends", first: "posts_author Using index", sorted: true, bounded: "u"},
 		{name: "wall", first: "posts_author Using index"},
 		{name: "wall, next page", first: "posts_author Using index"},
 	} {
@@ -113,6 +117,9 @@ func TestQueryPlans(t *testing.T) {
 			t.Errorf("%s: plan %q, want its first row on %s with %q", tt.name, rows, key, extra)
 		}
 		for _, r := range rows {
+			if tt.bounded != "" && strings.HasPrefix(r, tt.bounded+" ") {
+				continue
+			}
 			if strings.Contains(r, "filesort") && !tt.sorted || strings.Contains(r, "temporary") {
 				t.Errorf("%s: %q sorts", tt.name, r)
 			}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -351,12 +352,16 @@ func homeByTimeQuery(reader int64, after *db.Position, limit int) (string, []any
 		ORDER BY p.created_at DESC, p.id DESC LIMIT ?`, append(args, reader, reader, limit)
 }
 
-// homeByFriends is the home feed of a person with few friends: one
-// range scan of posts_author per author (the reader and each friend),
-// which holds every column the query tests, so no row is read; the
-// matches are sorted. With fewer than DenseFriends friends that is a few
-// thousand index entries at most on a real community, where the walk of
-// homeByTime would pass hundreds of thousands of others' posts. (One
+// homeByFriends is the home feed of a person with few friends: range
+// scans of posts_author for the reader and each friend, which holds
+// every column the query tests, so no row is read; the matches are
+// sorted. Sorting all of them would grow with how much the authors ever
+// wrote, so the scans are bounded below by the later of two times, each
+// with at least limit of the posts at or after it, so that the page lies
+// within the bound: the limit-th newest of the authors' latest posts
+// (one post of each of limit authors), and the newest of the authors'
+// limit-th newest posts (limit posts of one author). Each is a short
+// backward probe of posts_author per author, in the same statement. (One
 // bounded subquery per friend merged with UNION ALL would sort less, but
 // MariaDB takes longer to plan it than to run this.)
 func homeByFriends(ctx context.Context, q db.Querier, reader int64, friends []int64, after *db.Position, limit int) ([]item, error) {
@@ -368,14 +373,47 @@ func homeByFriends(ctx context.Context, q db.Querier, reader int64, friends []in
 	return list, nil
 }
 
+// noBound is a time before every post, the bound when fewer than a
+// page's authors have posted.
+const noBound = "1000-01-01 00:00:00"
+
 func homeByFriendsQuery(reader int64, friends []int64, after *db.Position, limit int) (string, []any) {
+	authors := anys(append([]int64{reader}, friends...))
+	in := placeholders(len(authors))
+	// visible is what the reader may see of an author's posts in the
+	// table aliased tbl: their own, and friends' not kept to themselves,
+	// of friendship items only those of lasting friendships.
+	visible := func(tbl string) string {
+		return fmt.Sprintf(` AND (%[1]s.author_id = ? OR %[1]s.visibility <> 'only_me')
+		AND (%[1]s.kind = 'post' OR %[2]s)`, tbl, stillFriends(tbl))
+	}
 	cond, cargs := keyset(after, "p.created_at", "p.id", true)
-	authors := append([]int64{reader}, friends...)
-	return `SELECT p.id, p.created_at FROM posts p FORCE INDEX (posts_author)
-		WHERE p.author_id IN (` + placeholders(len(authors)) + `) AND p.wall_kind = 'user'` + cond + `
-		AND (p.author_id = ? OR p.visibility <> 'only_me')
-		AND (p.kind = 'post' OR ` + stillFriends("p") + `)
-		ORDER BY p.created_at DESC, p.id DESC LIMIT ?`, append(append(anys(authors), cargs...), reader, limit)
+	xcond, xargs := keyset(after, "x.created_at", "x.id", true)
+	// nth is the time of an author's post at offset in the feed's order,
+	// among those visible after the position: NULL when there is none.
+	nth := `(SELECT x.created_at FROM posts x FORCE INDEX (posts_author)
+				WHERE x.author_id = u.id AND x.wall_kind = 'user'` + xcond + visible("x") + `
+				ORDER BY x.created_at DESC, x.id DESC LIMIT 1 OFFSET ?)`
+	nthArgs := func(offset int) []any { return append(append(slices.Clone(xargs), reader), offset) }
+	query := `SELECT p.id, p.created_at FROM posts p FORCE INDEX (posts_author)
+		WHERE p.author_id IN (` + in + `) AND p.wall_kind = 'user'` + cond + visible("p") + `
+		AND p.created_at >= GREATEST(
+			(SELECT IF(COUNT(t.latest) < ?, CAST('` + noBound + `' AS DATETIME(6)), MIN(t.latest)) FROM (
+				SELECT ` + nth + ` AS latest FROM users u WHERE u.id IN (` + in + `)
+				ORDER BY latest DESC LIMIT ?) t),
+			(SELECT COALESCE(MAX(` + nth + `), CAST('` + noBound + `' AS DATETIME(6)))
+				FROM users u WHERE u.id IN (` + in + `)))
+		ORDER BY p.created_at DESC, p.id DESC LIMIT ?`
+	args := append([]any{}, authors...)
+	args = append(args, cargs...)
+	args = append(args, reader, limit)
+	args = append(args, nthArgs(0)...) // each author's latest
+	args = append(args, authors...)
+	args = append(args, limit)
+	args = append(args, nthArgs(limit-1)...) // each author's limit-th newest
+	args = append(args, authors...)
+	args = append(args, limit)
+	return query, args
 }
 
 // wall returns up to limit of owner's posts after the position with one
