@@ -16,6 +16,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -52,33 +53,48 @@ var (
 )
 
 // Binary returns the path of versitygw, built with `go install` into a
-// directory under the Go build cache the first time (about a minute with
-// the module downloads) and reused afterwards, also by other test binaries.
+// directory under the Go build cache the first time (a minute or two, with
+// the module downloads) and reused afterwards, also by other test binaries
+// and runs. Removing the directory (or `go clean -cache`) builds it again.
 func Binary(ctx context.Context) (string, error) {
 	buildOnce.Do(func() { buildPath, buildErr = build(ctx) })
 	return buildPath, buildErr
 }
 
 func build(ctx context.Context) (string, error) {
-	gocmd := filepath.Join(os.Getenv("GOROOT"), "bin", "go")
-	if _, err := os.Stat(gocmd); err != nil {
-		gocmd = "go"
+	gocmd, err := exec.LookPath("go")
+	if err != nil {
+		gocmd = filepath.Join(runtime.GOROOT(), "bin", "go")
 	}
 	cache, err := exec.CommandContext(ctx, gocmd, "env", "GOCACHE").Output()
 	if err != nil {
 		return "", fmt.Errorf("find the Go build cache: %w", err)
 	}
-	dir := filepath.Join(strings.TrimSpace(string(cache)), "kin-s3test", "versitygw-"+Version)
+	top := filepath.Join(strings.TrimSpace(string(cache)), "kin-s3test")
+	dir := filepath.Join(top, "versitygw-"+Version)
 	bin := filepath.Join(dir, "versitygw")
 	if fi, err := os.Stat(bin); err == nil && fi.Mode().IsRegular() {
 		return bin, nil
 	}
-	// Build into a fresh directory and rename it into place, so that test
-	// binaries building at the same time never run a half-written file.
-	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
+	if err := os.MkdirAll(top, 0o755); err != nil {
 		return "", fmt.Errorf("build versitygw: %w", err)
 	}
-	tmp, err := os.MkdirTemp(filepath.Dir(dir), ".build-")
+	// One build at a time: go test runs the packages' test binaries in
+	// parallel, and each would otherwise build its own.
+	lock, err := os.OpenFile(filepath.Join(top, "lock"), os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return "", fmt.Errorf("build versitygw: %w", err)
+	}
+	defer lock.Close()
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
+		return "", fmt.Errorf("build versitygw: lock: %w", err)
+	}
+	if fi, err := os.Stat(bin); err == nil && fi.Mode().IsRegular() {
+		return bin, nil // built by whoever held the lock
+	}
+	// Built into a fresh directory and renamed into place, so that no
+	// one runs a half-written file.
+	tmp, err := os.MkdirTemp(top, ".build-")
 	if err != nil {
 		return "", fmt.Errorf("build versitygw: %w", err)
 	}
@@ -90,11 +106,8 @@ func build(ctx context.Context) (string, error) {
 	if err := cmd.Run(); err != nil {
 		return "", fmt.Errorf("go install %s@%s: %w\n%s", module, Version, err, out.Bytes())
 	}
+	os.RemoveAll(dir) // a directory without the binary, if any
 	if err := os.Rename(tmp, dir); err != nil {
-		// Another test binary won the race: use its build.
-		if _, serr := os.Stat(bin); serr == nil {
-			return bin, nil
-		}
 		return "", fmt.Errorf("build versitygw: %w", err)
 	}
 	return bin, nil
