@@ -32,8 +32,9 @@ type Store interface {
 
 	// Open opens name for reading. The Object seeks, so byte ranges are
 	// a Seek then a bounded read, and it can be given to
-	// http.ServeContent with its Info's ModTime and ETag. The error for a
-	// missing name wraps ErrNotExist.
+	// http.ServeContent with its Info's ModTime and ETag. Its reads use
+	// ctx (over S3 they are requests), and the caller closes it. The
+	// error for a missing name wraps ErrNotExist.
 	Open(ctx context.Context, name string) (Object, error)
 
 	// Stat describes name; the error for a missing name wraps ErrNotExist.
