@@ -7,6 +7,10 @@
 // structure through an [io.ReaderAt]: the media data (MP4's mdat, WebM's frames) is
 // skipped by offset, so a 300 MiB upload costs a few kilobytes of reads, and a hard
 // budget bounds what any file, however crafted, can make it read.
+//
+// Reads are small and many (a few dozen for an MP4; for a WebM without a Duration
+// element, one or two per frame), so a reader where each ReadAt is a request, such
+// as an S3 object, should be wrapped in one that fetches ahead.
 package video
 
 import (
@@ -71,17 +75,18 @@ type Limits struct {
 }
 
 // DefaultLimits returns the limits of issue 8: 4K (3840×2160, either orientation)
-// and 10 minutes, with a read budget of 8 MiB, nesting up to 16 and 500,000
-// elements, which covers a ten-minute WebM whose frames must be walked to find its
-// duration.
+// and 10 minutes. The read budget of 4 MiB and the 200,000 elements cover a
+// ten-minute WebM without a Duration element, whose frame headers (about 20 bytes
+// each, some 100 a second with audio) must be walked to find its length; an MP4
+// needs a few hundred bytes.
 func DefaultLimits() Limits {
 	return Limits{
 		MaxWidth:       3840,
 		MaxHeight:      2160,
 		MaxDuration:    10 * time.Minute,
-		MaxHeaderBytes: 8 << 20,
+		MaxHeaderBytes: 4 << 20,
 		MaxDepth:       16,
-		MaxElements:    500_000,
+		MaxElements:    200_000,
 	}
 }
 
