@@ -30,7 +30,9 @@ func bigMP4(b *testing.B) string {
 
 // BenchmarkCheck checks a 300 MiB MP4 on disk; BenchmarkReadFirstMiB, the
 // baseline, reads the first MiB of the same file, which is what a checker that
-// buffered the start of the upload would do at the least.
+// buffered the start of the upload would do at the least. CheckFfmpegWebM and
+// CheckTenMinuteWebMStream show a WebM whose Duration is stated and one whose
+// 60,000 frame headers must be walked because it is not.
 func BenchmarkCheck(b *testing.B) {
 	name := bigMP4(b)
 	b.Run("Check300MiB", func(b *testing.B) {
@@ -66,6 +68,27 @@ func BenchmarkCheck(b *testing.B) {
 	})
 	b.Run("CheckFfmpegWebM", func(b *testing.B) {
 		f, err := os.Open(filepath.Join("testdata", "testsrc.webm"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer f.Close()
+		st, err := f.Stat()
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := Check(f, st.Size(), Limits{}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("CheckTenMinuteWebMStream", func(b *testing.B) {
+		name := filepath.Join(b.TempDir(), "stream.webm")
+		if err := os.WriteFile(name, tenMinuteStream(), 0o600); err != nil {
+			b.Fatal(err)
+		}
+		f, err := os.Open(name)
 		if err != nil {
 			b.Fatal(err)
 		}

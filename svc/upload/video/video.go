@@ -225,6 +225,10 @@ type source struct {
 	lim    Limits
 	budget int64 // bytes left to read
 	elems  int   // boxes or elements left to visit
+
+	// scratch holds small reads, so that walking many headers does not allocate
+	// for each; what read returns in it is valid until the next read.
+	scratch [128]byte
 }
 
 func newSource(r io.ReaderAt, size int64, lim Limits) *source {
@@ -237,6 +241,7 @@ func (s *source) refuse(reason string) error {
 }
 
 // read returns n bytes at off, which must lie within the file and the read budget.
+// A result of up to len(scratch) bytes is overwritten by the next read.
 func (s *source) read(off int64, n int) ([]byte, error) {
 	if n < 0 || off < 0 || off > s.size || int64(n) > s.size-off {
 		return nil, s.refuse("it is truncated: a part runs past the end of the file")
@@ -245,7 +250,12 @@ func (s *source) read(off int64, n int) ([]byte, error) {
 		return nil, s.refuse(fmt.Sprintf("its structure needs more than %d bytes of headers to read", s.lim.MaxHeaderBytes))
 	}
 	s.budget -= int64(n)
-	buf := make([]byte, n)
+	var buf []byte
+	if n <= len(s.scratch) {
+		buf = s.scratch[:n]
+	} else {
+		buf = make([]byte, n)
+	}
 	got, err := s.r.ReadAt(buf, off)
 	if got == n {
 		return buf, nil

@@ -337,3 +337,31 @@ func TestSniff(t *testing.T) {
 		t.Error("MIME types are wrong")
 	}
 }
+
+// tenMinuteStream is a WebM as MediaRecorder writes it, just under ten minutes
+// long: no Duration, unknown sizes, a cluster a second with 100 frames each.
+func tenMinuteStream() []byte {
+	parts := [][]byte{el(idInfo, elUint(idTimecodeScale, 1_000_000)), el(idTracks, trackEl(1, 1, 1920, 1080), trackEl(2, 2, 0, 0))}
+	for s := range 600 {
+		c := [][]byte{elUint(idTimecode, uint64(s)*1000)}
+		for f := range 100 {
+			c = append(c, simpleBlock(int16(f*10)))
+		}
+		parts = append(parts, elUnknown(idCluster, c...))
+	}
+	return cat(ebmlHead("webm"), elUnknown(idSegment, parts...))
+}
+
+// The default limits admit the longest WebM whose frames must be walked.
+func TestCheckTenMinuteStreamWithinDefaults(t *testing.T) {
+	file := tenMinuteStream()
+	w := watch(t, file)
+	got, err := Check(w, int64(len(file)), Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := 10*time.Minute - 10*time.Millisecond; got.Duration != want || got.Width != 1920 || !got.HasAudio {
+		t.Errorf("Check = %+v, want 1920 wide with audio and %s", got, want)
+	}
+	t.Logf("%d bytes: %d reads, %d bytes read (budget %d)", len(file), w.reads, w.total, DefaultLimits().MaxHeaderBytes)
+}
