@@ -6,7 +6,9 @@
 // and dimensions and duration within [Limits]. The check reads only the container's
 // structure through an [io.ReaderAt]: the media data (MP4's mdat, WebM's frames) is
 // skipped by offset, so a 300 MiB upload costs a few kilobytes of reads, and a hard
-// budget bounds what any file, however crafted, can make it read.
+// budget bounds what any file, however crafted, can make it read. (A WebM that
+// states no duration has the few bytes before each frame that carry its timestamp
+// read, since its length is known only from its last frame.)
 //
 // Reads are small and many (a few dozen for an MP4; for a WebM without a Duration
 // element, one or two per frame), so a reader where each ReadAt is a request, such
@@ -42,6 +44,7 @@ func (c Container) MIME() string {
 
 // Info describes a video that passed [Check].
 type Info struct {
+	// Container is the file's format.
 	Container Container
 	// Width and Height are the first video track's size in pixels as the container
 	// states it (MP4: the track header's presentation size; WebM: PixelWidth and
@@ -66,7 +69,7 @@ type Limits struct {
 	// MaxDuration bounds the video's length.
 	MaxDuration time.Duration
 	// MaxHeaderBytes bounds the bytes read from the file in all: box and element
-	// headers and the few payloads that are parsed. Media data is never read.
+	// headers and the few payloads that are parsed, never media data.
 	MaxHeaderBytes int64
 	// MaxDepth bounds the nesting of boxes or elements.
 	MaxDepth int

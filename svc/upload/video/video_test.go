@@ -365,3 +365,36 @@ func TestCheckTenMinuteStreamWithinDefaults(t *testing.T) {
 	}
 	t.Logf("%d bytes: %d reads, %d bytes read (budget %d)", len(file), w.reads, w.total, DefaultLimits().MaxHeaderBytes)
 }
+
+// The same on a sparse 300 MiB file on disk, through an *os.File.
+func TestCheckSparseFile(t *testing.T) {
+	const mdatSize = 300 << 20
+	head := cat(ftyp("mp42"), bx("free", make([]byte, 8)), be32(1), []byte("mdat"), be64(16+mdatSize))
+	tail := bx("moov", mvhd(1, 90000, 90000*599), trak("vide", 3840, 2160))
+	name := filepath.Join(t.TempDir(), "sparse.mp4")
+	if err := os.WriteFile(name, head, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.OpenFile(name, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.WriteAt(tail, int64(len(head))+mdatSize); err != nil {
+		t.Fatal(err)
+	}
+	size := int64(len(head)) + mdatSize + int64(len(tail))
+	w := watchAt(t, f, size)
+	got, err := Check(w, size, Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (Info{MP4, 3840, 2160, 599 * time.Second, false, "video/mp4"}); got != want {
+		t.Errorf("Check = %+v, want %+v", got, want)
+	}
+	for _, rg := range w.ranges {
+		if rg[0] < int64(len(head))+mdatSize && rg[1] > int64(len(head)) {
+			t.Errorf("Check read [%d, %d), inside the mdat", rg[0], rg[1])
+		}
+	}
+}
