@@ -77,6 +77,27 @@ func trak(handler string, width, height uint32) []byte {
 	return bx("trak", tkhd(0, width, height), bx("mdia", mdhd(), hdlr(handler), bx("minf", bx("stbl", bx("stsd", be32(0), be32(0))))))
 }
 
+// trun is a track run with the given flags, sample count and per-sample fields.
+func trun(flags uint32, count uint32, fields ...uint32) []byte {
+	b := cat([]byte{0}, be32(flags)[1:], be32(count))
+	for _, f := range fields {
+		b = append(b, be32(f)...)
+	}
+	return bx("trun", b)
+}
+
+// fragmented is an MP4 whose moov states no duration, with one fragment of track 1
+// holding boxes after its tfhd, whose default sample duration is 100 (of 1000 a
+// second, the track's mdhd timescale).
+func fragmented(boxes ...[]byte) []byte { return fragmentedTrack(1, boxes...) }
+
+func fragmentedTrack(id uint32, boxes ...[]byte) []byte {
+	tfhd := bx("tfhd", []byte{0, 0x02, 0, 0x08}, be32(id), be32(100))
+	return cat(ftyp("iso6", "iso6", "dash"),
+		bx("moov", mvhd(0, 1000, 0), trak("vide", 640, 360), bx("mvex", bx("trex", be32(0), be32(1), be32(1), be32(40), be32(0), be32(0)))),
+		bx("moof", bx("mfhd", be32(0), be32(1)), bx("traf", tfhd, cat(boxes...))), bx("mdat", make([]byte, 8)))
+}
+
 // mp4File is a small valid MP4: 1280×720, 5 s, a video and an audio track.
 func mp4File() []byte {
 	return cat(ftyp("isom", "isom", "mp41"),

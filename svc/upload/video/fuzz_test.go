@@ -10,7 +10,7 @@ import (
 // file (the watcher fails the test) or beyond its budget, and what it accepts must
 // be within the limits.
 func FuzzCheck(f *testing.F) {
-	for _, name := range []string{"testsrc.mp4", "testsrc-moovlast.mp4", "testsrc.webm", "testsrc-stream.webm", "audio-only.m4a"} {
+	for _, name := range []string{"testsrc.mp4", "testsrc-moovlast.mp4", "testsrc.webm", "testsrc-stream.webm", "testsrc-fragmented.mp4", "audio-only.m4a"} {
 		f.Add(readTestdata(f, name))
 	}
 	f.Add(mp4File())

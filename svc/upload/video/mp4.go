@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"math/bits"
 	"time"
 )
 
@@ -170,7 +171,26 @@ var errStop = fmt.Errorf("stop")
 type mp4Track struct {
 	handler       string
 	width, height int
-	tkhd, hdlr    int // how many of each were seen
+	tkhd, hdlr    int    // how many of each were seen
+	id            uint32 // track_ID, which fragments refer to
+	timescale     uint32 // the media's time unit (mdhd), for fragments' durations
+	end           uint64 // where the track's fragments end, in timescale units
+}
+
+// mp4Fragment is what the traf being walked says.
+type mp4Fragment struct {
+	track *mp4Track
+	dur   uint32 // default sample duration
+	at    uint64 // the next sample's decode time
+}
+
+// addSat adds without overflowing: a sum that would is absurd anyway and refused as
+// too long.
+func addSat(a, b uint64) uint64 {
+	if a > math.MaxUint64-b {
+		return math.MaxUint64
+	}
+	return a + b
 }
 
 // mp4 checks an ISO BMFF file.
@@ -188,6 +208,9 @@ func (s *source) mp4() (Info, error) {
 		duration, fragment uint64
 		tracks             []*mp4Track
 		cur                *mp4Track
+		trex               = map[uint32]uint32{} // track_ID → default sample duration
+		frag               mp4Fragment
+		fragments          bool
 		trakEnd            int64
 		parents            []box
 	)
@@ -291,6 +314,76 @@ func (s *source) mp4() (Info, error) {
 			}
 			cur.width = int(binary.BigEndian.Uint32(p[at:]) >> 16)
 			cur.height = int(binary.BigEndian.Uint32(p[at+4:]) >> 16)
+			cur.id = binary.BigEndian.Uint32(p[12+8*int(p[0]):])
+		case b.typ == "mdhd" && parent == "mdia" && cur != nil:
+			p, err := s.payload(b, 16, 24)
+			if err != nil {
+				return err
+			}
+			if p[0] == 1 && len(p) < 24 {
+				return s.refuse("its mdhd box is too short")
+			}
+			cur.timescale = binary.BigEndian.Uint32(p[12+8*int(p[0]&1):])
+			if cur.timescale == 0 {
+				return s.refuse("its mdhd box has a timescale of 0")
+			}
+		case b.typ == "trex" && parent == "mvex":
+			p, err := s.payload(b, 24, 24)
+			if err != nil {
+				return err
+			}
+			trex[binary.BigEndian.Uint32(p[4:])] = binary.BigEndian.Uint32(p[12:])
+		case b.typ == "traf" && parent == "moof":
+			frag = mp4Fragment{}
+		case b.typ == "tfhd" && parent == "traf":
+			p, err := s.payload(b, 8, 40)
+			if err != nil {
+				return err
+			}
+			flags := uint32(p[1])<<16 | uint32(p[2])<<8 | uint32(p[3])
+			id := binary.BigEndian.Uint32(p[4:])
+			frag = mp4Fragment{}
+			for _, t := range tracks {
+				if t.id == id {
+					frag.track = t
+				}
+			}
+			if frag.track == nil {
+				return s.refuse(fmt.Sprintf("a fragment refers to track %d, which the moov box does not describe", id))
+			}
+			frag.dur, frag.at = trex[id], frag.track.end
+			at := 8
+			if flags&0x1 != 0 {
+				at += 8
+			}
+			if flags&0x2 != 0 {
+				at += 4
+			}
+			if flags&0x8 != 0 {
+				if len(p) < at+4 {
+					return s.refuse("its tfhd box is too short")
+				}
+				frag.dur = binary.BigEndian.Uint32(p[at:])
+			}
+		case b.typ == "tfdt" && parent == "traf":
+			p, err := s.payload(b, 8, 12)
+			if err != nil {
+				return err
+			}
+			if p[0] == 1 {
+				if len(p) < 12 {
+					return s.refuse("its tfdt box is too short")
+				}
+				frag.at = binary.BigEndian.Uint64(p[4:])
+			} else {
+				frag.at = uint64(binary.BigEndian.Uint32(p[4:]))
+			}
+		case b.typ == "trun" && parent == "traf":
+			if frag.track == nil {
+				return s.refuse("a fragment has a trun box before its tfhd box")
+			}
+			fragments = true
+			return s.trun(b, &frag)
 		case b.typ == "hdlr" && parent == "mdia" && cur != nil:
 			cur.hdlr++
 			p, err := s.payload(b, 12, 12)
@@ -336,15 +429,68 @@ func (s *source) mp4() (Info, error) {
 	if duration == 0 && mehd {
 		duration = fragment
 	}
-	if duration == 0 {
+	d, ok := scaled(duration, uint64(timescale))
+	if duration == 0 && fragments {
+		// A fragmented file written as it was recorded states no duration
+		// anywhere: it is where the last fragment of the longest track ends.
+		for _, t := range tracks {
+			if t.timescale == 0 {
+				continue
+			}
+			td, tok := scaled(t.end, uint64(t.timescale))
+			ok = ok && tok
+			d = max(d, td)
+		}
+	}
+	if d == 0 && ok {
 		return Info{}, s.refuse("its duration is zero or not stated")
 	}
-	d, ok := scaled(duration, uint64(timescale))
 	if !ok || d > s.lim.MaxDuration {
 		return Info{}, s.refuse(fmt.Sprintf("it is longer than %s", humanDuration(s.lim.MaxDuration)))
 	}
 	info.Duration = d
 	return info, nil
+}
+
+// trun adds the durations of a track fragment run's samples to the fragment's
+// time and the track's end. Per-sample durations are read in chunks within the
+// read budget; the run's stated sample count must fit in its box.
+func (s *source) trun(b box, f *mp4Fragment) error {
+	p, err := s.payload(b, 8, 8)
+	if err != nil {
+		return err
+	}
+	flags := uint32(p[1])<<16 | uint32(p[2])<<8 | uint32(p[3])
+	count := uint64(binary.BigEndian.Uint32(p[4:]))
+	at := b.body + 8
+	if flags&0x1 != 0 { // data_offset
+		at += 4
+	}
+	if flags&0x4 != 0 { // first_sample_flags
+		at += 4
+	}
+	entry := uint64(4 * bits.OnesCount32(flags&0xF00))
+	if at > b.end || count*entry > uint64(b.end-at) {
+		return s.refuse(fmt.Sprintf("trun box at offset %d claims more samples than it holds", b.off))
+	}
+	if flags&0x100 == 0 { // every sample lasts the default duration
+		f.at = addSat(f.at, count*uint64(f.dur))
+	} else {
+		const chunk = 256
+		for done := uint64(0); done < count; {
+			n := min(count-done, chunk)
+			q, err := s.read(at+int64(done*entry), int(n*entry))
+			if err != nil {
+				return err
+			}
+			for i := uint64(0); i < n; i++ {
+				f.at = addSat(f.at, uint64(binary.BigEndian.Uint32(q[i*entry:])))
+			}
+			done += n
+		}
+	}
+	f.track.end = max(f.track.end, f.at)
+	return nil
 }
 
 // scaled converts units of 1/timescale seconds to a Duration, reporting false when

@@ -52,6 +52,9 @@ func TestCheckAccepts(t *testing.T) {
 		{"smaller limits still admit what fits", mp4File(), Limits{MaxWidth: 1280, MaxHeight: 720, MaxDuration: 5 * time.Second}, Info{MP4, 1280, 720, 5 * time.Second, true, "video/mp4"}},
 		{"ffmpeg mp4, faststart", readTestdata(t, "testsrc.mp4"), Limits{}, Info{MP4, 320, 240, time.Second, true, "video/mp4"}},
 		{"ffmpeg mp4, moov last, portrait", readTestdata(t, "testsrc-moovlast.mp4"), Limits{}, Info{MP4, 240, 320, time.Second, false, "video/mp4"}},
+		{"ffmpeg fragmented mp4", readTestdata(t, "testsrc-fragmented.mp4"), Limits{}, Info{MP4, 320, 240, 2 * time.Second, false, "video/mp4"}},
+		{"fragmented mp4 without a duration", fragmented(trun(0x301, 2, 0, 100, 4, 200, 4), trun(0x300, 1, 300, 4)), Limits{}, Info{MP4, 640, 360, 600 * time.Millisecond, false, "video/mp4"}},
+		{"fragmented mp4 with default durations", fragmented(bx("tfdt", []byte{1, 0, 0, 0}, be64(1000)), trun(0x001, 10, 0)), Limits{}, Info{MP4, 640, 360, 2 * time.Second, false, "video/mp4"}},
 		{"ffmpeg webm", readTestdata(t, "testsrc.webm"), Limits{}, Info{WebM, 320, 240, 1008 * time.Millisecond, true, "video/webm"}},
 	}
 	for _, tt := range tests {
@@ -153,6 +156,10 @@ func TestCheckRefuses(t *testing.T) {
 		{"nested too deep", moovWith(mvhd(0, 1000, 1000), trak("vide", 10, 10), deep), Limits{}, "nest deeper than 16"},
 		{"too many boxes", manyFree, Limits{MaxElements: 1000}, "more than 1000 boxes"},
 		{"header budget", mp4File(), Limits{MaxHeaderBytes: 100}, "more than 100 bytes"},
+		{"fragment of an unknown track", fragmentedTrack(9, trun(0, 1)), Limits{}, "track 9"},
+		{"trun claiming more samples than it holds", fragmented(trun(0x300, 1000, 1, 1)), Limits{}, "more samples"},
+		{"fragments past 10 minutes", fragmented(bx("tfdt", []byte{0, 0, 0, 0}, be32(1000*601)), trun(0, 1)), Limits{}, "longer than 10 minutes"},
+		{"trun before tfhd", cat(ftyp("iso6"), bx("moov", mvhd(0, 1000, 0), trak("vide", 640, 360)), bx("moof", bx("traf", trun(0, 1))), bx("mdat")), Limits{}, "before its tfhd"},
 		{"truncated mp4", mp4File()[:len(mp4File())-1], Limits{}, "past the end"},
 
 		{"matroska doctype", cat(ebmlHead("matroska"), el(idSegment, webmInfo(1000), videoTracks, webmCluster(0, 0))), Limits{}, `DocType "matroska"`},
