@@ -209,6 +209,7 @@ func (s *source) mp4() (Info, error) {
 		tracks             []*mp4Track
 		cur                *mp4Track
 		trex               = map[uint32]uint32{} // track_ID → default sample duration
+		byID               = map[uint32]*mp4Track{}
 		frag               mp4Fragment
 		fragments          bool
 		trakEnd            int64
@@ -315,6 +316,9 @@ func (s *source) mp4() (Info, error) {
 			cur.width = int(binary.BigEndian.Uint32(p[at:]) >> 16)
 			cur.height = int(binary.BigEndian.Uint32(p[at+4:]) >> 16)
 			cur.id = binary.BigEndian.Uint32(p[12+8*int(p[0]):])
+			if byID[cur.id] == nil {
+				byID[cur.id] = cur
+			}
 		case b.typ == "mdhd" && parent == "mdia" && cur != nil:
 			p, err := s.payload(b, 16, 24)
 			if err != nil {
@@ -342,12 +346,8 @@ func (s *source) mp4() (Info, error) {
 			}
 			flags := uint32(p[1])<<16 | uint32(p[2])<<8 | uint32(p[3])
 			id := binary.BigEndian.Uint32(p[4:])
-			frag = mp4Fragment{}
-			for _, t := range tracks {
-				if t.id == id {
-					frag.track = t
-				}
-			}
+			// A map, not a scan of the tracks: a file may have many of both.
+			frag = mp4Fragment{track: byID[id]}
 			if frag.track == nil {
 				return s.refuse(fmt.Sprintf("a fragment refers to track %d, which the moov box does not describe", id))
 			}

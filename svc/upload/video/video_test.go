@@ -405,3 +405,27 @@ func TestCheckSparseFile(t *testing.T) {
 		}
 	}
 }
+
+// A file with thousands of tracks and fragments is walked within the default
+// limits. Each fragment's track is found through a map, so the walk is linear; the
+// log shows its time (no timed assertion, as the house rules say).
+func TestCheckManyTracksAndFragments(t *testing.T) {
+	var traks, trafs [][]byte
+	for range 5000 {
+		traks = append(traks, trak("soun", 0, 0))
+	}
+	for range 20000 {
+		trafs = append(trafs, bx("traf", bx("tfhd", []byte{0, 0, 0, 0}, be32(1))))
+	}
+	file := cat(ftyp("iso6"), bx("moov", mvhd(0, 1000, 1000), trak("vide", 10, 10), cat(traks...)), bx("moof", trafs...), bx("mdat"))
+	w := watch(t, file)
+	start := time.Now()
+	got, err := Check(w, int64(len(file)), Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !got.HasAudio || got.Width != 10 {
+		t.Errorf("Check = %+v", got)
+	}
+	t.Logf("%d bytes, %d reads in %s", len(file), w.reads, time.Since(start))
+}
