@@ -247,6 +247,8 @@ type limitReader struct {
 	r     io.Reader
 	n     int64 // bytes still allowed
 	limit int64
+	eof   bool  // r has reported io.EOF
+	err   error // the first other error returned: r's, or TooLarge
 }
 
 func (l *limitReader) Read(p []byte) (int, error) {
@@ -255,16 +257,25 @@ func (l *limitReader) Read(p []byte) (int, error) {
 		var one [1]byte
 		n, err := l.r.Read(one[:])
 		if n > 0 {
-			return 0, refuse(TooLarge, nil, "this picture is larger than %d bytes: send a smaller one", l.limit)
+			err = refuse(TooLarge, nil, "this picture is larger than %d bytes: send a smaller one", l.limit)
 		}
-		return 0, err
+		return 0, l.note(err)
 	}
 	if int64(len(p)) > l.n {
 		p = p[:l.n]
 	}
 	n, err := l.r.Read(p)
 	l.n -= int64(n)
-	return n, err
+	return n, l.note(err)
+}
+
+func (l *limitReader) note(err error) error {
+	if err == io.EOF {
+		l.eof = true
+	} else if err != nil && l.err == nil {
+		l.err = err
+	}
+	return err
 }
 
 // recorder keeps a copy of the bytes read through it, so that the header
@@ -295,9 +306,9 @@ func Process(r io.Reader, limit int64, kind Kind) (Result, error) {
 	rec := &recorder{r: lr}
 
 	var head [SniffLen]byte
-	n, err := io.ReadFull(rec, head[:])
-	if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
-		return Result{}, inputErr(err, "read picture header")
+	n, _ := io.ReadFull(rec, head[:])
+	if lr.err != nil {
+		return Result{}, inputErr(lr.err, "read picture header")
 	}
 	if n == 0 {
 		return Result{}, unreadable(nil, "the file is empty")
@@ -315,7 +326,7 @@ func Process(r io.Reader, limit int64, kind Kind) (Result, error) {
 		cfg, err = decodeConfig(io.MultiReader(bytes.NewReader(head[:n]), rec))
 	}
 	if err != nil {
-		return Result{}, decodeErr(err, format, "its header")
+		return Result{}, decodeErr(err, lr, format, "its header")
 	}
 	if err := checkBounds(cfg); err != nil {
 		return Result{}, err
@@ -330,7 +341,7 @@ func Process(r io.Reader, limit int64, kind Kind) (Result, error) {
 	src, err := decode(io.MultiReader(bytes.NewReader(rec.buf.Bytes()), lr))
 	rec.buf = bytes.Buffer{}
 	if err != nil {
-		return Result{}, decodeErr(err, format, "its picture data")
+		return Result{}, decodeErr(err, lr, format, "its picture data")
 	}
 	if b := src.Bounds(); b.Dx() != cfg.Width || b.Dy() != cfg.Height {
 		return Result{}, unreadable(nil, "its picture data does not match its header")
@@ -347,13 +358,16 @@ func inputErr(err error, doing string) error {
 }
 
 // decodeErr tells a refused picture (the decoder's complaint) from an error
-// of the reader underneath (a dropped connection, the size limit).
-func decodeErr(err error, f Format, part string) error {
-	var pe *Error
-	if errors.As(err, &pe) {
-		return pe
+// of the reader underneath (a dropped connection, the size limit). atEOF says
+// whether the whole file had been read when the decoder gave up: the
+// decoders report a truncated file in many ways, "unexpected EOF" among them.
+func decodeErr(err error, lr *limitReader, f Format, part string) error {
+	// The decoders may wrap or replace their reader's error; lr remembers it.
+	if lr.err != nil {
+		return inputErr(lr.err, "read "+part)
 	}
-	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+	atEOF := lr.eof
+	if atEOF {
 		return unreadable(err, fmt.Sprintf("the file ends before %s is complete (was the upload cut short?)", part))
 	}
 	return unreadable(err, fmt.Sprintf("%s is not valid %s", part, formatName(f)))
@@ -430,8 +444,16 @@ func render(src image.Image, format Format, orientation int, kind Kind) (Result,
 	if kind == Avatar {
 		crop = centreSquare(b)
 	}
-	largest := sizeBounds[0].bound
-	w, h := fit(crop.Dx(), crop.Dy(), largest)
+	// Every size is fitted from the oriented crop's dimensions, not from
+	// the size above it, so that rounding does not accumulate.
+	cw, ch := crop.Dx(), crop.Dy()
+	if orientation >= 5 {
+		cw, ch = ch, cw
+	}
+	w, h := fit(cw, ch, sizeBounds[0].bound)
+	if orientation >= 5 {
+		w, h = h, w
+	}
 	big := image.NewRGBA(image.Rect(0, 0, w, h))
 	if w == crop.Dx() && h == crop.Dy() {
 		draw.Draw(big, big.Bounds(), src, crop.Min, draw.Src)
@@ -439,22 +461,21 @@ func render(src image.Image, format Format, orientation int, kind Kind) (Result,
 		draw.CatmullRom.Scale(big, big.Bounds(), src, crop, draw.Src, nil)
 	}
 	src = nil // the decoded picture may be collected from here on
-	var top image.Image = orient(big, orientation)
+	top := orient(big, orientation)
+	big = nil
 
 	for _, sb := range sizeBounds {
 		tb := top.Bounds()
 		img := top
-		if w, h := fit(tb.Dx(), tb.Dy(), sb.bound); w != tb.Dx() || h != tb.Dy() {
-			dst := image.NewRGBA(image.Rect(0, 0, w, h))
-			draw.CatmullRom.Scale(dst, dst.Bounds(), top, tb, draw.Src, nil)
-			img = dst
+		if w, h := fit(cw, ch, sb.bound); w != tb.Dx() || h != tb.Dy() {
+			img = image.NewRGBA(image.Rect(0, 0, w, h))
+			draw.CatmullRom.Scale(img, img.Bounds(), top, tb, draw.Src, nil)
 		}
 		enc, err := encode(img, out)
 		if err != nil {
 			return Result{}, fmt.Errorf("encode %s size: %w", sb.name, err)
 		}
-		ib := img.Bounds()
-		res.Sizes = append(res.Sizes, Size{Name: sb.name, Width: ib.Dx(), Height: ib.Dy(), Format: out, Bytes: enc})
+		res.Sizes = append(res.Sizes, Size{Name: sb.name, Width: img.Rect.Dx(), Height: img.Rect.Dy(), Format: out, Bytes: enc})
 	}
 	return res, nil
 }
