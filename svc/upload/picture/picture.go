@@ -44,7 +44,6 @@ import (
 	"image/png"
 	"io"
 
-	"golang.org/x/image/draw"
 	"golang.org/x/image/webp"
 )
 
@@ -455,11 +454,7 @@ func render(src image.Image, format Format, orientation int, kind Kind) (Result,
 		w, h = h, w
 	}
 	big := image.NewRGBA(image.Rect(0, 0, w, h))
-	if w == crop.Dx() && h == crop.Dy() {
-		draw.Draw(big, big.Bounds(), src, crop.Min, draw.Src)
-	} else {
-		draw.CatmullRom.Scale(big, big.Bounds(), src, crop, draw.Src, nil)
-	}
+	resize(big, src, crop)
 	src = nil // the decoded picture may be collected from here on
 	top := orient(big, orientation)
 	big = nil
@@ -469,7 +464,7 @@ func render(src image.Image, format Format, orientation int, kind Kind) (Result,
 		img := top
 		if w, h := fit(cw, ch, sb.bound); w != tb.Dx() || h != tb.Dy() {
 			img = image.NewRGBA(image.Rect(0, 0, w, h))
-			draw.CatmullRom.Scale(img, img.Bounds(), top, tb, draw.Src, nil)
+			resize(img, top, tb)
 		}
 		enc, err := encode(img, out)
 		if err != nil {

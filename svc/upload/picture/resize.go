@@ -1,0 +1,172 @@
+package picture
+
+import (
+	"image"
+	"image/draw"
+	"math"
+)
+
+// resize scales the part r of src down into the whole of dst, which must be
+// no larger than r in either direction, with a Catmull-Rom filter widened by
+// the shrink ratio: the quality of golang.org/x/image/draw's CatmullRom
+// (little aliasing, sharp), computed in fixed point, separably, on 8-bit
+// premultiplied RGBA rows. BenchmarkResize measures it beside x/image/draw's
+// kernels: about the speed of ApproxBiLinear, which aliases badly.
+//
+// The source is converted to RGBA one row at a time as the filter needs it
+// and only a window of rows is kept, so resizing allocates no copy of the
+// source.
+func resize(dst *image.RGBA, src image.Image, r image.Rectangle) {
+	dw, dh := dst.Rect.Dx(), dst.Rect.Dy()
+	sw, sh := r.Dx(), r.Dy()
+	if dw == sw && dh == sh {
+		draw.Draw(dst, dst.Rect, src, r.Min, draw.Src)
+		return
+	}
+	xs := makeFilter(sw, dw)
+	ys := makeFilter(sh, dh)
+
+	// Vertical first: each output row is a weighted sum of whole source
+	// rows (a contiguous, cheap loop), and only dh rows are then filtered
+	// horizontally (the gathering loop), instead of all sh.
+	ring := make([][]uint8, ys.taps) // source rows, as RGBA
+	rgba, isRGBA := src.(*image.RGBA)
+	var rows []image.RGBA // ring's rows as images, for draw.Draw
+	if !isRGBA {
+		rows = make([]image.RGBA, len(ring))
+		for i := range ring {
+			ring[i] = make([]uint8, 4*sw)
+			rows[i] = image.RGBA{Pix: ring[i], Stride: 4 * sw, Rect: image.Rect(0, 0, sw, 1)}
+		}
+	}
+	next := 0 // the next source row to put into ring
+	load := func(y int) {
+		if isRGBA {
+			o := rgba.PixOffset(r.Min.X, r.Min.Y+y)
+			ring[y%len(ring)] = rgba.Pix[o : o+4*sw]
+			return
+		}
+		// image/draw converts YCbCr, Gray, CMYK, NRGBA and Paletted rows to
+		// premultiplied RGBA with fast paths.
+		row := &rows[y%len(ring)]
+		draw.Draw(row, row.Rect, src, image.Pt(r.Min.X, r.Min.Y+y), draw.Src)
+	}
+	acc := make([]int32, 4*sw)
+	mid := make([]uint8, 4*sw)
+	for oy := 0; oy < dh; oy++ {
+		idx := ys.idx[oy*ys.taps : (oy+1)*ys.taps]
+		w := ys.w[oy*ys.taps : (oy+1)*ys.taps]
+		for last := int(idx[len(idx)-1]); next <= last; next++ {
+			load(next)
+		}
+		clear(acc)
+		for t, sy := range idx {
+			wt := w[t]
+			if wt == 0 {
+				continue
+			}
+			row := ring[int(sy)%len(ring)]
+			a := acc[:len(row)]
+			for i, v := range row {
+				a[i] += wt * int32(v)
+			}
+		}
+		for i, v := range acc {
+			mid[i] = clamp8((v + 1<<(weightBits-1)) >> weightBits)
+		}
+		xs.apply(dst.Pix[oy*dst.Stride:oy*dst.Stride+4*dw], mid)
+	}
+}
+
+// filter holds, for each output pixel along one axis, the taps source
+// indices (clamped to the edges) and their fixed-point weights.
+type filter struct {
+	taps int
+	idx  []int32
+	w    []int32
+}
+
+const weightBits = 14
+
+func makeFilter(srcLen, dstLen int) filter {
+	scale := float64(srcLen) / float64(dstLen)
+	support := 2 * scale // Catmull-Rom is 2 wide in output pixels
+	taps := int(math.Ceil(2*support)) + 1
+	f := filter{taps: taps, idx: make([]int32, dstLen*taps), w: make([]int32, dstLen*taps)}
+	fw := make([]float64, taps)
+	for i := 0; i < dstLen; i++ {
+		centre := (float64(i)+0.5)*scale - 0.5
+		first := int(math.Ceil(centre - support))
+		var sum float64
+		for t := range fw {
+			fw[t] = catmullRom((float64(first+t) - centre) / scale)
+			sum += fw[t]
+		}
+		idx := f.idx[i*taps : (i+1)*taps]
+		w := f.w[i*taps : (i+1)*taps]
+		var isum int32
+		big := 0
+		for t := range fw {
+			idx[t] = int32(min(max(first+t, 0), srcLen-1))
+			w[t] = int32(math.Round(fw[t] / sum * (1 << weightBits)))
+			isum += w[t]
+			if w[t] > w[big] {
+				big = t
+			}
+		}
+		w[big] += 1<<weightBits - isum // the weights sum to exactly one
+	}
+	return f
+}
+
+func catmullRom(x float64) float64 {
+	x = math.Abs(x)
+	switch {
+	case x < 1:
+		return (1.5*x-2.5)*x*x + 1
+	case x < 2:
+		return ((-0.5*x+2.5)*x-4)*x + 2
+	}
+	return 0
+}
+
+// apply filters one row of RGBA pixels into dst, a premultiplied row.
+func (f filter) apply(dst, src []uint8) {
+	for o := 0; o*4 < len(dst); o++ {
+		idx := f.idx[o*f.taps : (o+1)*f.taps]
+		w := f.w[o*f.taps : (o+1)*f.taps]
+		w = w[:len(idx)]
+		var r, g, b, a int32
+		for t, sx := range idx {
+			p := src[4*sx : 4*sx+4 : 4*sx+4]
+			wt := w[t]
+			r += wt * int32(p[0])
+			g += wt * int32(p[1])
+			b += wt * int32(p[2])
+			a += wt * int32(p[3])
+		}
+		storePremul(dst[4*o:4*o+4:4*o+4], r, g, b, a)
+	}
+}
+
+// storePremul rounds the fixed-point sums into p, clamped to a valid
+// premultiplied pixel: the filter's negative lobes can overshoot, and no
+// colour may exceed its alpha.
+func storePremul(p []uint8, r, g, b, a int32) {
+	const half = 1 << (weightBits - 1)
+	a8 := clamp8((a + half) >> weightBits)
+	p[0] = min(clamp8((r+half)>>weightBits), a8)
+	p[1] = min(clamp8((g+half)>>weightBits), a8)
+	p[2] = min(clamp8((b+half)>>weightBits), a8)
+	p[3] = a8
+}
+
+func clamp8(v int32) uint8 {
+	if v < 0 {
+		return 0
+	}
+	if v > 255 {
+		return 255
+	}
+	return uint8(v)
+}
