@@ -100,29 +100,34 @@ func orient(m *image.RGBA, o int) *image.RGBA {
 	if o >= 5 {
 		dw, dh = h, w
 	}
+	// Source column and row of destination pixel (x, y), as
+	// sx = ax·x + bx·y + cx and sy = ay·x + by·y + cy.
+	var ax, bx, cx, ay, by, cy int
+	switch o {
+	case 2:
+		ax, cx, by = -1, w-1, 1
+	case 3:
+		ax, cx, by, cy = -1, w-1, -1, h-1
+	case 4:
+		ax, by, cy = 1, -1, h-1
+	case 5:
+		bx, ay = 1, 1
+	case 6:
+		bx, ay, cy = 1, -1, h-1
+	case 7:
+		bx, cx, ay, cy = -1, w-1, -1, h-1
+	case 8:
+		bx, cx, ay = -1, w-1, 1
+	}
+	stepX := ay*m.Stride + 4*ax // source bytes per destination column
+	stepY := by*m.Stride + 4*bx // and per destination row
 	d := image.NewRGBA(image.Rect(0, 0, dw, dh))
 	for y := 0; y < dh; y++ {
+		s := cy*m.Stride + 4*cx + y*stepY
 		row := d.Pix[y*d.Stride : y*d.Stride+4*dw]
-		for x := 0; x < dw; x++ {
-			var sx, sy int
-			switch o {
-			case 2:
-				sx, sy = w-1-x, y
-			case 3:
-				sx, sy = w-1-x, h-1-y
-			case 4:
-				sx, sy = x, h-1-y
-			case 5:
-				sx, sy = y, x
-			case 6:
-				sx, sy = y, h-1-x
-			case 7:
-				sx, sy = w-1-y, h-1-x
-			case 8:
-				sx, sy = w-1-y, x
-			}
-			s := sy*m.Stride + 4*sx
-			copy(row[4*x:4*x+4], m.Pix[s:s+4])
+		for x := 0; x < len(row); x += 4 {
+			copy(row[x:x+4], m.Pix[s:s+4])
+			s += stepX
 		}
 	}
 	return d

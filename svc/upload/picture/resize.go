@@ -60,15 +60,24 @@ func resize(dst *image.RGBA, src image.Image, r image.Rectangle) {
 			load(next)
 		}
 		clear(acc)
-		for t, sy := range idx {
-			wt := w[t]
-			if wt == 0 {
-				continue
+		// Two rows a pass halve the loads and stores of acc.
+		t := 0
+		for ; t+1 < len(idx); t += 2 {
+			w0, w1 := w[t], w[t+1]
+			r0 := ring[int(idx[t])%len(ring)]
+			r1 := ring[int(idx[t+1])%len(ring)]
+			a := acc[:len(r0)]
+			r1 = r1[:len(r0)]
+			for i, v := range r0 {
+				a[i] += w0*int32(v) + w1*int32(r1[i])
 			}
-			row := ring[int(sy)%len(ring)]
-			a := acc[:len(row)]
-			for i, v := range row {
-				a[i] += wt * int32(v)
+		}
+		if t < len(idx) {
+			w0 := w[t]
+			r0 := ring[int(idx[t])%len(ring)]
+			a := acc[:len(r0)]
+			for i, v := range r0 {
+				a[i] += w0 * int32(v)
 			}
 		}
 		for i, v := range acc {
