@@ -52,7 +52,7 @@ func resize(dst *image.RGBA, src image.Image, r image.Rectangle) {
 		draw.Draw(row, row.Rect, src, image.Pt(r.Min.X, r.Min.Y+y), draw.Src)
 	}
 	acc := make([]int32, 4*sw)
-	mid := make([]uint8, 4*sw)
+	mid := make([]int32, 4*sw)
 	for oy := 0; oy < dh; oy++ {
 		idx := ys.idx[oy*ys.taps : (oy+1)*ys.taps]
 		w := ys.w[oy*ys.taps : (oy+1)*ys.taps]
@@ -80,8 +80,11 @@ func resize(dst *image.RGBA, src image.Image, r image.Rectangle) {
 				a[i] += w0 * int32(v)
 			}
 		}
+		// Keep midBits of fraction and the overshoot of the negative
+		// lobes for the horizontal pass: clamping here would differ from
+		// filtering in two dimensions at once.
 		for i, v := range acc {
-			mid[i] = clamp8((v + 1<<(weightBits-1)) >> weightBits)
+			mid[i] = (v + 1<<(weightBits-midBits-1)) >> (weightBits - midBits)
 		}
 		xs.apply(dst.Pix[oy*dst.Stride:oy*dst.Stride+4*dw], mid)
 	}
@@ -95,11 +98,17 @@ type filter struct {
 	w    []int32
 }
 
-const weightBits = 14
+const (
+	weightBits = 14 // fraction bits of the weights
+	midBits    = 6  // fraction bits of the vertically filtered rows
+)
 
 func makeFilter(srcLen, dstLen int) filter {
 	scale := float64(srcLen) / float64(dstLen)
-	support := 2 * scale // Catmull-Rom is 2 wide in output pixels
+	// Catmull-Rom is 2 wide in output pixels when shrinking (in source
+	// pixels when enlarging, which Process never asks for).
+	ks := max(scale, 1)
+	support := 2 * ks
 	taps := int(math.Ceil(2*support)) + 1
 	f := filter{taps: taps, idx: make([]int32, dstLen*taps), w: make([]int32, dstLen*taps)}
 	fw := make([]float64, taps)
@@ -108,7 +117,7 @@ func makeFilter(srcLen, dstLen int) filter {
 		first := int(math.Ceil(centre - support))
 		var sum float64
 		for t := range fw {
-			fw[t] = catmullRom((float64(first+t) - centre) / scale)
+			fw[t] = catmullRom((float64(first+t) - centre) / ks)
 			sum += fw[t]
 		}
 		idx := f.idx[i*taps : (i+1)*taps]
@@ -139,8 +148,9 @@ func catmullRom(x float64) float64 {
 	return 0
 }
 
-// apply filters one row of RGBA pixels into dst, a premultiplied row.
-func (f filter) apply(dst, src []uint8) {
+// apply filters one vertically filtered row (midBits of fraction) into dst,
+// a premultiplied RGBA row.
+func (f filter) apply(dst []uint8, src []int32) {
 	for o := 0; o*4 < len(dst); o++ {
 		idx := f.idx[o*f.taps : (o+1)*f.taps]
 		w := f.w[o*f.taps : (o+1)*f.taps]
@@ -149,10 +159,10 @@ func (f filter) apply(dst, src []uint8) {
 		for t, sx := range idx {
 			p := src[4*sx : 4*sx+4 : 4*sx+4]
 			wt := w[t]
-			r += wt * int32(p[0])
-			g += wt * int32(p[1])
-			b += wt * int32(p[2])
-			a += wt * int32(p[3])
+			r += wt * p[0]
+			g += wt * p[1]
+			b += wt * p[2]
+			a += wt * p[3]
 		}
 		storePremul(dst[4*o:4*o+4:4*o+4], r, g, b, a)
 	}
@@ -162,11 +172,12 @@ func (f filter) apply(dst, src []uint8) {
 // premultiplied pixel: the filter's negative lobes can overshoot, and no
 // colour may exceed its alpha.
 func storePremul(p []uint8, r, g, b, a int32) {
-	const half = 1 << (weightBits - 1)
-	a8 := clamp8((a + half) >> weightBits)
-	p[0] = min(clamp8((r+half)>>weightBits), a8)
-	p[1] = min(clamp8((g+half)>>weightBits), a8)
-	p[2] = min(clamp8((b+half)>>weightBits), a8)
+	const shift = weightBits + midBits
+	const half = 1 << (shift - 1)
+	a8 := clamp8((a + half) >> shift)
+	p[0] = min(clamp8((r+half)>>shift), a8)
+	p[1] = min(clamp8((g+half)>>shift), a8)
+	p[2] = min(clamp8((b+half)>>shift), a8)
 	p[3] = a8
 }
 
