@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"image"
 	"image/color"
+	"image/gif"
 	"image/jpeg"
 	"image/png"
 	"runtime"
@@ -601,4 +602,20 @@ func FuzzJPEGOrientation(f *testing.F) {
 			t.Fatalf("orientation %d", o)
 		}
 	})
+}
+
+// A GIF's first frame may cover part of the logical screen: the frame is
+// the picture. A frame reaching outside the screen is refused by image/gif.
+func TestGIFFrameSmallerThanScreen(t *testing.T) {
+	p := image.NewPaletted(image.Rect(10, 20, 110, 70), color.Palette{color.Black, color.White})
+	var b bytes.Buffer
+	g := &gif.GIF{Image: []*image.Paletted{p}, Delay: []int{0},
+		Config: image.Config{Width: 300, Height: 200, ColorModel: p.Palette}}
+	if err := gif.EncodeAll(&b, g); err != nil {
+		t.Fatal(err)
+	}
+	res := process(t, b.Bytes(), Post)
+	if res.Width != 100 || res.Height != 50 || res.Sizes[0].Width != 100 {
+		t.Errorf("Result %d×%d, size %d×%d; want the 100×50 frame", res.Width, res.Height, res.Sizes[0].Width, res.Sizes[0].Height)
+	}
 }
