@@ -125,8 +125,8 @@ func orient(m *image.RGBA, o int) *image.RGBA {
 	for y := 0; y < dh; y++ {
 		s := cy*m.Stride + 4*cx + y*stepY
 		row := d.Pix[y*d.Stride : y*d.Stride+4*dw]
-		for x := 0; x < len(row); x += 4 {
-			copy(row[x:x+4], m.Pix[s:s+4])
+		for x := 0; x+4 <= len(row); x += 4 {
+			binary.LittleEndian.PutUint32(row[x:], binary.LittleEndian.Uint32(m.Pix[s:]))
 			s += stepX
 		}
 	}

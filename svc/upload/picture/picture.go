@@ -29,9 +29,9 @@
 //     point on 8-bit rows (resize.go): x/image/draw's own took 0.9 s to
 //     shrink 12 MP to 2,048 px on this machine, and its ApproxBiLinear, as
 //     fast as ours, aliases 12 dB worse on a zone plate (BenchmarkResize).
-//     The largest size is made from the decoded picture, the smaller ones
-//     from the largest, which keeps one decoded picture in memory at a time
-//     and costs little: they are 4 and 40 times smaller.
+//     The largest size is made from the decoded picture and each smaller one
+//     from the size above it, which keeps one decoded picture in memory at a
+//     time and costs little.
 //   - Pictures are never enlarged: a size is the picture bounded to its long
 //     side, so a small picture yields three sizes of the same dimensions.
 package picture
@@ -465,6 +465,8 @@ func render(src image.Image, format Format, orientation int, kind Kind) (Result,
 	top := orient(big, orientation)
 	big = nil
 
+	// Each size is made from the one above it: as sharp (the one above is
+	// at least twice as large) and cheaper than from the largest.
 	for _, sb := range sizeBounds {
 		tb := top.Bounds()
 		img := top
@@ -472,6 +474,7 @@ func render(src image.Image, format Format, orientation int, kind Kind) (Result,
 			img = image.NewRGBA(image.Rect(0, 0, w, h))
 			resize(img, top, tb)
 		}
+		top = img
 		enc, err := encode(img, out)
 		if err != nil {
 			return Result{}, fmt.Errorf("encode %s size: %w", sb.name, err)
