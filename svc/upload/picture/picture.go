@@ -254,9 +254,37 @@ type limitReader struct {
 	limit int64
 	eof   bool  // r has reported io.EOF
 	err   error // the first other error returned: r's, or TooLarge
+
+	// JPEG start-of-scan markers seen (FF DA cannot occur in entropy-coded
+	// data, where FF is always followed by 00 or a restart marker), and the
+	// most allowed, or 0 for no check.
+	sos, maxSOS int
+	prevFF      bool
 }
 
+// maxScans bounds the scans of a JPEG. image/jpeg reworks the whole picture
+// for each scan of a progressive JPEG, so a file of many tiny scans would
+// cost minutes of CPU; encoders write at most a dozen or so.
+const maxScans = 100
+
 func (l *limitReader) Read(p []byte) (int, error) {
+	if l.err != nil {
+		return 0, l.err // sticky: image/jpeg drops an error that comes with data
+	}
+	n, err := l.read(p)
+	for _, c := range p[:n] {
+		if l.prevFF && c == 0xDA {
+			l.sos++
+		}
+		l.prevFF = c == 0xFF
+	}
+	if l.maxSOS > 0 && l.sos > l.maxSOS && err == nil {
+		err = unreadable(nil, fmt.Sprintf("it has more than %d JPEG scans", l.maxSOS))
+	}
+	return n, l.note(err)
+}
+
+func (l *limitReader) read(p []byte) (int, error) {
 	if l.n <= 0 {
 		// Probe for one more byte: only an actual extra byte is too much.
 		var one [1]byte
@@ -264,14 +292,14 @@ func (l *limitReader) Read(p []byte) (int, error) {
 		if n > 0 {
 			err = refuse(TooLarge, nil, "this picture is larger than %d bytes: send a smaller one", l.limit)
 		}
-		return 0, l.note(err)
+		return 0, err
 	}
 	if int64(len(p)) > l.n {
 		p = p[:l.n]
 	}
 	n, err := l.r.Read(p)
 	l.n -= int64(n)
-	return n, l.note(err)
+	return n, err
 }
 
 func (l *limitReader) note(err error) error {
@@ -322,6 +350,9 @@ func Process(r io.Reader, limit int64, kind Kind) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	if format == JPEG {
+		lr.maxSOS = maxScans
+	}
 
 	decodeConfig, decode := decoders(format)
 	cfg, err := decodeConfig(bytes.NewReader(head[:n]))
@@ -347,6 +378,9 @@ func Process(r io.Reader, limit int64, kind Kind) (Result, error) {
 	rec.buf = bytes.Buffer{}
 	if err != nil {
 		return Result{}, decodeErr(err, lr, format, "its picture data")
+	}
+	if lr.err != nil { // an error the decoder did not pass on
+		return Result{}, inputErr(lr.err, "read picture data")
 	}
 	// A GIF's first frame may cover only part of its logical screen; the
 	// frame is the picture then. Any other mismatch is a corrupt file.

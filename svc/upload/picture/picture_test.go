@@ -262,6 +262,7 @@ func TestUnreadable(t *testing.T) {
 		{"png corrupt", corruptPNG, "not valid PNG"},
 		{"gif cut", g[:len(g)/2], "cannot be read"},
 		{"webp cut", w[:len(w)-20], "cannot be read"},
+		{"jpeg with too many scans", manyScans(j, 101), "more than 100 JPEG scans"},
 		{"jpeg magic then zip", append([]byte{0xFF, 0xD8, 0xFF, 0xE0}, "PK\x03\x04 a zip archive follows"...), "cannot be read"},
 		{"png magic then garbage", append([]byte("\x89PNG\r\n\x1a\n"), bytes.Repeat([]byte{0x42}, 100)...), "cannot be read"},
 		{"webp header claims 0×0", []byte("RIFF\x12\x00\x00\x00WEBPVP8X\x0a\x00\x00\x00\x00\x00\x00\x00\xff\xff\xff\xff\xff\xff"), "cannot be read"},
@@ -618,4 +619,20 @@ func TestGIFFrameSmallerThanScreen(t *testing.T) {
 	if res.Width != 100 || res.Height != 50 || res.Sizes[0].Width != 100 {
 		t.Errorf("Result %d×%d, size %d×%d; want the 100×50 frame", res.Width, res.Height, res.Sizes[0].Width, res.Sizes[0].Height)
 	}
+}
+
+// manyScans returns the JPEG j with its scan repeated until it has n.
+func manyScans(j []byte, n int) []byte {
+	k := bytes.Index(j, []byte{0xFF, 0xDA})
+	scan := j[k : len(j)-2]
+	out := append([]byte{}, j[:k]...)
+	for range n {
+		out = append(out, scan...)
+	}
+	return append(out, 0xFF, 0xD9)
+}
+
+func TestScansWithinLimit(t *testing.T) {
+	// image/jpeg accepts repeated baseline scans; 100 are allowed.
+	process(t, manyScans(encJPEG(t, gradient(64, 48), 80), 100), Post)
 }
