@@ -122,12 +122,19 @@ func orient(m *image.RGBA, o int) *image.RGBA {
 	stepX := ay*m.Stride + 4*ax // source bytes per destination column
 	stepY := by*m.Stride + 4*bx // and per destination row
 	d := image.NewRGBA(image.Rect(0, 0, dw, dh))
-	for y := 0; y < dh; y++ {
-		s := cy*m.Stride + 4*cx + y*stepY
-		row := d.Pix[y*d.Stride : y*d.Stride+4*dw]
-		for x := 0; x+4 <= len(row); x += 4 {
-			binary.LittleEndian.PutUint32(row[x:], binary.LittleEndian.Uint32(m.Pix[s:]))
-			s += stepX
+	// In tiles, so that a turn, which reads the source down its columns,
+	// stays within the cache.
+	const tile = 32
+	for ty := 0; ty < dh; ty += tile {
+		for tx := 0; tx < dw; tx += tile {
+			for y := ty; y < min(ty+tile, dh); y++ {
+				s := cy*m.Stride + 4*cx + y*stepY + tx*stepX
+				row := d.Pix[y*d.Stride+4*tx : y*d.Stride+4*min(tx+tile, dw)]
+				for x := 0; x+4 <= len(row); x += 4 {
+					binary.LittleEndian.PutUint32(row[x:], binary.LittleEndian.Uint32(m.Pix[s:]))
+					s += stepX
+				}
+			}
 		}
 	}
 	return d
