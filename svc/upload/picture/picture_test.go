@@ -65,6 +65,9 @@ func TestFormats(t *testing.T) {
 		{"gif", encGIF(t, gradient(120, 80), false, 1), GIF, JPEG, 120, 80, 0},
 		{"gif transparent", encGIF(t, gradient(120, 80), true, 1), GIF, PNG, 120, 80, 119},
 		{"gif animated keeps first frame", encGIF(t, gradient(120, 80), false, 5), GIF, JPEG, 120, 80, 0},
+		{"jpeg progressive", readTestdata(t, "progressive.jpg"), JPEG, JPEG, 96, 64, 0},
+		{"jpeg cmyk", readTestdata(t, "cmyk.jpg"), JPEG, JPEG, 96, 64, 0},
+		{"jpeg gray", readTestdata(t, "gray.jpg"), JPEG, JPEG, 96, 64, 0},
 		{"webp lossy", readTestdata(t, "lossy.webp"), WebP, JPEG, 96, 64, 0},
 		{"webp lossless", readTestdata(t, "lossless.webp"), WebP, JPEG, 96, 64, 0},
 		{"webp alpha", readTestdata(t, "alpha.webp"), WebP, PNG, 96, 64, 48},
@@ -637,4 +640,27 @@ func manyScans(j []byte, n int) []byte {
 func TestScansWithinLimit(t *testing.T) {
 	// image/jpeg accepts repeated baseline scans; 100 are allowed.
 	process(t, manyScans(encJPEG(t, gradient(64, 48), 80), 100), Post)
+}
+
+// The colours of progressive, CMYK (Adobe, inverted) and grayscale JPEGs
+// come through: each file is a vertical gradient, red to blue or white to
+// black.
+func TestJPEGColourSpaces(t *testing.T) {
+	for _, tt := range []struct {
+		file        string
+		top, bottom color.RGBA
+	}{
+		{"progressive.jpg", color.RGBA{255, 0, 0, 255}, color.RGBA{0, 0, 255, 255}},
+		{"cmyk.jpg", color.RGBA{255, 0, 0, 255}, color.RGBA{0, 0, 255, 255}},
+		{"gray.jpg", color.RGBA{255, 255, 255, 255}, color.RGBA{0, 0, 0, 255}},
+	} {
+		res := process(t, readTestdata(t, tt.file), Post)
+		m := decodeSize(t, res.Sizes[0])
+		if c := m.At(48, 1); !near(c, tt.top) {
+			t.Errorf("%s: top %v, want about %v", tt.file, c, tt.top)
+		}
+		if c := m.At(48, 62); !near(c, tt.bottom) {
+			t.Errorf("%s: bottom %v, want about %v", tt.file, c, tt.bottom)
+		}
+	}
 }
