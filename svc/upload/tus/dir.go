@@ -14,12 +14,21 @@ import (
 )
 
 // Dir keeps uploads in one directory, every access through an os.Root:
-// the state of upload id in id.json, written to a temporary name, synced
-// and renamed into place, and its bytes in id.bin. It implements Store and
-// Sink, and a new Dir on the same directory, as after a restart, carries
-// on with the uploads a former one left.
+// the state of upload id in id.json, written once at its creation to a
+// temporary name, synced and renamed into place, and its bytes in id.bin.
+// It implements Store and Sink, and a new Dir on the same directory, as
+// after a restart, carries on with the uploads a former one left.
+//
+// The offset of an upload is the length of its synced bytes: Append syncs
+// before it returns, so the offset it leaves is durable, and recording it
+// costs no second write and sync (which halved the throughput of 8 MiB
+// PATCHes). While an Append runs, Get reports the offset from before it,
+// so that HEAD never tells of bytes not yet synced.
 type Dir struct {
 	root *os.Root
+
+	mu        sync.Mutex
+	appending map[string]int64 // id → offset an Append started from
 }
 
 // OpenDir opens (creating it if need be) the directory at path.
@@ -31,7 +40,7 @@ func OpenDir(path string) (*Dir, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open upload directory: %w", err)
 	}
-	return &Dir{root: root}, nil
+	return &Dir{root: root, appending: map[string]int64{}}, nil
 }
 
 // Close closes the directory.
@@ -47,13 +56,24 @@ func checkID(id string) error {
 	return nil
 }
 
-// Create records u in a new state file.
+// Create records u in a new state file, with no bytes.
 func (d *Dir) Create(ctx context.Context, u Upload) error {
 	if err := checkID(u.ID); err != nil {
 		return err
 	}
+	if u.Offset != 0 {
+		return fmt.Errorf("create upload %s: offset %d, want 0", u.ID, u.Offset)
+	}
 	if _, err := d.root.Stat(u.ID + ".json"); err == nil {
 		return fmt.Errorf("create upload %s: already exists", u.ID)
+	}
+	// The bytes first: a state file is never without them.
+	f, err := d.root.OpenFile(u.ID+".bin", os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return fmt.Errorf("create upload %s: %w", u.ID, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("create upload %s: %w", u.ID, err)
 	}
 	return d.put(u)
 }
@@ -115,17 +135,45 @@ func (d *Dir) Get(ctx context.Context, id string) (Upload, error) {
 	if err := json.Unmarshal(b, &u); err != nil {
 		return Upload{}, fmt.Errorf("decode upload %s: %w", id, err)
 	}
+	d.mu.Lock()
+	off, busy := d.appending[id]
+	d.mu.Unlock()
+	if busy {
+		u.Offset = off
+		return u, nil
+	}
+	if u.Offset, err = d.size(id); err != nil {
+		return Upload{}, err
+	}
 	return u, nil
 }
 
-// SetOffset records the upload's new offset.
+// size is the length of the upload's bytes.
+func (d *Dir) size(id string) (int64, error) {
+	fi, err := d.root.Stat(id + ".bin")
+	if errors.Is(err, fs.ErrNotExist) {
+		return 0, fmt.Errorf("upload %s has no bytes: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("stat upload %s: %w", id, err)
+	}
+	return fi.Size(), nil
+}
+
+// SetOffset checks that the upload's synced bytes end at offset: in a Dir
+// they are the record of it.
 func (d *Dir) SetOffset(ctx context.Context, id string, offset int64) error {
-	u, err := d.Get(ctx, id)
+	if err := checkID(id); err != nil {
+		return err
+	}
+	n, err := d.size(id)
 	if err != nil {
 		return err
 	}
-	u.Offset = offset
-	return d.put(u)
+	if n != offset {
+		return fmt.Errorf("upload %s has %d bytes, not the offset %d to record", id, n, offset)
+	}
+	return nil
 }
 
 // Delete removes the upload's state file.
@@ -151,7 +199,15 @@ func (d *Dir) Expired(ctx context.Context, now time.Time) ([]Upload, error) {
 		return nil, fmt.Errorf("list uploads: %w", err)
 	}
 	var out []Upload
+	have := map[string]bool{}
 	for _, name := range names {
+		have[name] = true
+	}
+	for _, name := range names {
+		if id, ok := strings.CutSuffix(name, ".bin"); ok && validID(id) && !have[id+".json"] {
+			d.removeOrphan(name, now)
+			continue
+		}
 		id, ok := strings.CutSuffix(name, ".json")
 		if !ok || !validID(id) {
 			continue
@@ -170,17 +226,40 @@ func (d *Dir) Expired(ctx context.Context, now time.Time) ([]Upload, error) {
 	return out, nil
 }
 
+// orphanAge is how old bytes without a state file must be to be removed:
+// younger ones may be of a Create under way, which writes them first.
+const orphanAge = time.Hour
+
+// removeOrphan removes bytes whose state is gone, as a crash between the
+// two removals of an upload leaves them.
+func (d *Dir) removeOrphan(name string, now time.Time) {
+	if fi, err := d.root.Stat(name); err == nil && now.Sub(fi.ModTime()) > orphanAge {
+		d.root.Remove(name)
+	}
+}
+
 // Append writes r's bytes to the upload's file from offset on, with a
 // bounded buffer, and syncs them.
 func (d *Dir) Append(ctx context.Context, id string, offset int64, r io.Reader) (int64, error) {
 	if err := checkID(id); err != nil {
 		return 0, err
 	}
-	f, err := d.root.OpenFile(id+".bin", os.O_WRONLY|os.O_CREATE, 0o600)
+	f, err := d.root.OpenFile(id+".bin", os.O_WRONLY, 0)
+	if errors.Is(err, fs.ErrNotExist) {
+		return 0, fmt.Errorf("upload %s has no bytes: %w", id, ErrNotFound)
+	}
 	if err != nil {
 		return 0, fmt.Errorf("open upload %s: %w", id, err)
 	}
 	defer f.Close()
+	d.mu.Lock()
+	d.appending[id] = offset
+	d.mu.Unlock()
+	defer func() {
+		d.mu.Lock()
+		delete(d.appending, id)
+		d.mu.Unlock()
+	}()
 	fi, err := f.Stat()
 	if err != nil {
 		return 0, fmt.Errorf("stat upload %s: %w", id, err)
