@@ -309,24 +309,36 @@ var errTooLong = errors.New("body longer than the upload")
 
 // limited reads at most n bytes of r and fails with errTooLong if r has
 // more: a chunked body declares no length to check beforehand.
+// It also keeps the body's own error, to tell a client that went away
+// from a failure to store.
 type limited struct {
-	r io.Reader
-	n int64
+	r   io.Reader
+	n   int64
+	err error
 }
 
 func (l *limited) Read(p []byte) (int, error) {
 	if l.n <= 0 {
 		var one [1]byte
-		if n, _ := io.ReadFull(l.r, one[:]); n > 0 {
-			return 0, errTooLong
+		n, err := io.ReadFull(l.r, one[:])
+		switch {
+		case n > 0:
+			l.err = errTooLong
+		case err != io.EOF && err != io.ErrUnexpectedEOF:
+			l.err = err
+		default:
+			return 0, io.EOF
 		}
-		return 0, io.EOF
+		return 0, l.err
 	}
 	if int64(len(p)) > l.n {
 		p = p[:l.n]
 	}
 	n, err := l.r.Read(p)
 	l.n -= int64(n)
+	if err != nil && err != io.EOF {
+		l.err = err
+	}
 	return n, err
 }
 
@@ -336,8 +348,9 @@ func (h *Handler) write(ctx context.Context, w http.ResponseWriter, r *http.Requ
 	// The bytes that arrived are kept and recorded even when the client
 	// goes away midway, so the rest of the work must outlive the request.
 	ctx = context.WithoutCancel(ctx)
-	n, werr := h.c.Sink.Append(ctx, u.ID, u.Offset, &limited{r: r.Body, n: u.Length - u.Offset})
-	if errors.Is(werr, errTooLong) {
+	body := &limited{r: r.Body, n: u.Length - u.Offset}
+	n, werr := h.c.Sink.Append(ctx, u.ID, u.Offset, body)
+	if werr != nil && errors.Is(body.err, errTooLong) {
 		if err := h.c.Sink.Truncate(ctx, u.ID, u.Offset); err != nil {
 			return fmt.Errorf("truncate upload %s after an overlong body: %w", u.ID, err)
 		}
@@ -352,11 +365,10 @@ func (h *Handler) write(ctx context.Context, w http.ResponseWriter, r *http.Requ
 		}
 		u.Offset += n
 	}
+	if werr != nil && body.err == nil {
+		return fmt.Errorf("store %d bytes of upload %s at %d: %w", r.ContentLength, u.ID, u.Offset, werr)
+	}
 	if werr != nil {
-		var se *server.Error
-		if errors.As(werr, &se) {
-			return werr
-		}
 		// Most often the client went away; it learns the offset from HEAD.
 		h.c.Log.InfoContext(ctx, "upload body cut short", "upload", u.ID, "offset", u.Offset, "err", werr.Error())
 		h.stateHeaders(w, u)

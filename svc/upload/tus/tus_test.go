@@ -475,7 +475,10 @@ func TestConcurrentPatch(t *testing.T) {
 	loc := c.create(400000, meta("kind", "post-image"))
 
 	pr, pw := io.Pipe()
-	first := make(chan resp)
+	// If the test fails midway, end the first PATCH, or closing the server
+	// would wait for it forever.
+	t.Cleanup(func() { pw.CloseWithError(errors.New("test over")) })
+	first := make(chan resp, 1)
 	go func() {
 		r, err := c.do("PATCH", loc, pr, int64(len(a)), "Content-Type", "application/offset+octet-stream", "Upload-Offset", "0")
 		if err != nil {
