@@ -106,3 +106,35 @@ func TestDir(t *testing.T) {
 type errReader struct{}
 
 func (errReader) Read([]byte) (int, error) { return 0, errors.New("connection reset") }
+
+// TestDirGetDuringAppend: HEAD must not report bytes an unfinished Append
+// has written but not yet synced.
+func TestDirGetDuringAppend(t *testing.T) {
+	ctx := context.Background()
+	d, err := OpenDir(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	u := Upload{ID: newID(), Length: 4 << 20, Expires: time.Now().Add(time.Hour)}
+	if err := d.Create(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	pr, pw := io.Pipe()
+	done := make(chan int64)
+	go func() {
+		n, _ := d.Append(ctx, u.ID, 0, pr)
+		done <- n
+	}()
+	pw.Write(make([]byte, 3<<20)) // more than a buffer: some is written
+	if got, err := d.Get(ctx, u.ID); err != nil || got.Offset != 0 {
+		t.Fatalf("Get during Append: offset %d %v, want 0", got.Offset, err)
+	}
+	pw.Close()
+	if n := <-done; n != 3<<20 {
+		t.Fatalf("Append wrote %d", n)
+	}
+	if got, _ := d.Get(ctx, u.ID); got.Offset != 3<<20 {
+		t.Fatalf("Get after Append: offset %d", got.Offset)
+	}
+}

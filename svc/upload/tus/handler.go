@@ -180,6 +180,7 @@ func (h *Handler) create(ctx context.Context, w http.ResponseWriter, r *http.Req
 		return &server.Error{Status: http.StatusBadRequest, Field: "Upload-Metadata", Msg: fmt.Sprintf("the metadata key kind must be one of %s", strings.Join(h.kindNames(), ", "))}
 	}
 	if length > kind.MaxLength {
+		w.Header().Set("Tus-Max-Size", strconv.FormatInt(kind.MaxLength, 10))
 		return server.Errorf(http.StatusRequestEntityTooLarge, "the upload is %d bytes; a %s may be at most %d bytes (%s)", length, kindName, kind.MaxLength, mib(kind.MaxLength))
 	}
 	// A chunked body (length -1) is taken for first bytes only when it

@@ -755,7 +755,11 @@ func TestBadCreate(t *testing.T) {
 				body, size = strings.NewReader(hdr[n-1]), int64(len(hdr[n-1]))
 				hdr = hdr[:n-2]
 			}
-			wantError(t, c.must("POST", "/upload/", body, size, hdr...), tc.status, tc.message)
+			r := c.must("POST", "/upload/", body, size, hdr...)
+			wantError(t, r, tc.status, tc.message)
+			if tc.status == http.StatusRequestEntityTooLarge && strings.Contains(tc.name, "limit") && r.header.Get("Tus-Max-Size") == "" {
+				t.Error("413 for the kind's limit without Tus-Max-Size")
+			}
 			e.wantEmpty()
 		})
 	}
