@@ -283,6 +283,7 @@ func (d *Dir) Append(ctx context.Context, id string, offset int64, r io.Reader) 
 			if _, err := f.WriteAt(buf[:m], offset+n); err != nil {
 				return n, d.syncAfter(f, id, fmt.Errorf("write upload %s: %w", id, err))
 			}
+			startWriteback(f, offset+n, int64(m))
 			n += int64(m)
 		}
 		if rerr == io.EOF {
