@@ -12,12 +12,12 @@ import (
 	"github.com/kin-social/kin/svc/internal/browsertest"
 )
 
-// TestBrowserSocialJourney takes three people through the social core in
-// a real browser, through the local stack with the real services: Ann
+// TestBrowserSocialJourney takes people through the social core in a
+// real browser, through the local stack with the real services: Ann
 // asks Bob to be friends, Bob accepts, Ann posts for her friends, Bob
-// sees the post in his feed and likes it and comments on it, and Ann
-// sees the notifications, grouped by post, first as the badge's count,
-// then in the list. Cleo, a stranger to both, sees none of it: not in
+// sees the post in his feed and likes it and comments on it, Dan (Ann's
+// friend too) likes it, and Ann sees the notifications, the likes
+// grouped into one, first as the badge's count, then in the list. Cleo, a stranger to both, sees none of it: not in
 // her feed, not on Ann's wall, and the post's own address shows her the
 // page for a post that does not exist.
 func TestBrowserSocialJourney(t *testing.T) {
@@ -55,6 +55,17 @@ func TestBrowserSocialJourney(t *testing.T) {
 	ann := &person{email: "ann@example.org", name: "Ann Archer"}
 	bob := &person{email: "bob@example.org", name: "Bob <b>Baker</b>"} // markup in a name stays text
 	cleo := &person{email: "cleo@example.org", name: "Cleo Carter"}
+	dan := &person{email: "dan@example.org", name: "Dan Dunn"} // a second friend of Ann's, whose like joins Bob's
+	// api calls the API from the page as whoever is signed in.
+	api := func(step, method, path, body string) {
+		t.Helper()
+		expr := fmt.Sprintf(`fetch(%s, {method: %s, headers: {'Content-Type': 'application/json'}, body: %s}).then((r) => r.status)`,
+			jsString(path), jsString(method), map[bool]string{true: "undefined", false: jsString(body)}[body == ""])
+		status, err := chromedp.Run(ctx, chromedp.Evaluate[int](expr, chromedp.EvalAwaitPromise))
+		if err != nil || status >= 300 {
+			t.Fatalf("%s: %s %s: %d, %v", step, method, path, status, err)
+		}
+	}
 
 	signOut := func() {
 		t.Helper()
@@ -71,7 +82,7 @@ func TestBrowserSocialJourney(t *testing.T) {
 			waitTrue(`document.getElementById('header-user-name').textContent === `+jsString(p.name)),
 		)
 	}
-	for _, p := range []*person{ann, bob, cleo} {
+	for _, p := range []*person{ann, bob, cleo, dan} {
 		must("register "+p.email,
 			chromedp.Navigate(base+"/signup"),
 			chromedp.WaitVisible(chromedp.ID("signup-email")),
@@ -88,11 +99,15 @@ func TestBrowserSocialJourney(t *testing.T) {
 			t.Fatalf("id of %s: %v", p.email, err)
 		}
 		p.id = id
+		if p == dan {
+			api("Dan asks Ann", "POST", "/api/v1/friends/requests", fmt.Sprintf(`{"user_id": %d}`, ann.id))
+		}
 		signOut()
 	}
 
-	// Ann asks Bob.
+	// Ann accepts Dan, and asks Bob.
 	signIn(ann)
+	api("Ann accepts Dan", "POST", fmt.Sprintf("/api/v1/friends/requests/%d/accept", dan.id), "")
 	must("Ann asks Bob",
 		chromedp.Navigate(fmt.Sprintf("%s/u/%d", base, bob.id)),
 		chromedp.WaitVisible(chromedp.ID("friend-add")),
@@ -132,7 +147,8 @@ func TestBrowserSocialJourney(t *testing.T) {
 	if got := str(`document.querySelector('` + post + `-text a').getAttribute('href')`); got != "https://example.org/garden" {
 		t.Errorf("the post's link goes to %q", got)
 	}
-	must("the friendship in Ann's feed", chromedp.Navigate(base+"/"), waitTrue(`document.querySelectorAll('#feed .friendship').length === 1`))
+	// Her friendships with Bob (the newer) and Dan.
+	must("the friendships in Ann's feed", chromedp.Navigate(base+"/"), waitTrue(`document.querySelectorAll('#feed .friendship').length === 2`))
 	if got, want := str(`document.querySelector('#feed .friendship').textContent`), "are now friends"; !strings.Contains(got, want) || !strings.Contains(got, ann.name) || !strings.Contains(got, bob.name) {
 		t.Errorf("friendship item %q, want both names and %q", got, want)
 	}
@@ -167,6 +183,10 @@ func TestBrowserSocialJourney(t *testing.T) {
 		t.Errorf("after reload Bob sees %q", got)
 	}
 	signOut()
+	// Dan likes it too: one notification names both likers.
+	signIn(dan)
+	api("Dan likes it", "PUT", "/api/v1/posts/"+postID+"/like", "")
+	signOut()
 
 	// Ann: the badge counts Bob's acceptance, like and comment; the list
 	// says who did what to which post.
@@ -177,13 +197,13 @@ func TestBrowserSocialJourney(t *testing.T) {
 	}
 	must("Ann's menu",
 		chromedp.Click(chromedp.ID("nav-notifications")),
-		waitTrue(`document.querySelectorAll('#notifications-menu-list a').length === 3`),
+		waitTrue(`document.querySelectorAll('#notifications-menu-list .note-unread a').length === 3`),
 	)
 	shot(t, ctx, "ann-menu")
 	must("Ann's notifications", chromedp.Navigate(base+"/notifications"), chromedp.WaitVisible(chromedp.ID("notifications-list")))
 	list := str(`[...document.querySelectorAll('#notifications-list .note-link')].map((a) => a.textContent + ' -> ' + a.getAttribute('href')).join('\n')`)
 	for _, want := range []string{
-		bob.name + " liked your post -> /posts/" + postID,
+		dan.name + " and " + bob.name + " liked your post -> /posts/" + postID, // grouped, the latest first
 		bob.name + " commented on your post -> /posts/" + postID,
 		fmt.Sprintf("%s accepted your friend request -> /u/%d", bob.name, bob.id),
 	} {
