@@ -26,7 +26,7 @@ import (
 
 // BenchmarkSearchScale measures people search as autocomplete uses it, on
 // a community at its real size: the database named by KIN_BENCH_DSN
-// (e.g. root@tcp(127.0.0.1:3306)/kinbench, migrated and seeded with
+// (e.g. root@tcp(127.0.0.1:3306)/kin_scale (see make bench-scale), migrated and seeded with
 // 100,000 people and their friendships). It indexes whoever is not
 // indexed yet (search.Service.Backfill), then sends GET
 // /api/v1/search/people through the whole app over loopback from
@@ -39,7 +39,7 @@ import (
 func BenchmarkSearchScale(b *testing.B) {
 	dsn := os.Getenv("KIN_BENCH_DSN")
 	if dsn == "" {
-		b.Skip("KIN_BENCH_DSN is not set: name a seeded database, e.g. root@tcp(127.0.0.1:3306)/kinbench")
+		b.Skip("KIN_BENCH_DSN is not set: name a seeded database, e.g. root@tcp(127.0.0.1:3306)/kin_scale (see make bench-scale)")
 	}
 	mc, err := mysql.ParseDSN(dsn)
 	if err != nil || mc.DBName == "" {

@@ -26,7 +26,7 @@ import (
 func TestScaleWork(t *testing.T) {
 	dsn := os.Getenv("KIN_BENCH_DSN")
 	if dsn == "" {
-		t.Skip("KIN_BENCH_DSN is not set: name a seeded database, e.g. root@tcp(127.0.0.1:3306)/kinbench")
+		t.Skip("KIN_BENCH_DSN is not set: name a seeded database, e.g. root@tcp(127.0.0.1:3306)/kin_scale (see make bench-scale)")
 	}
 	mc, err := mysql.ParseDSN(dsn)
 	if err != nil {
