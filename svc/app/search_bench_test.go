@@ -26,8 +26,8 @@ import (
 
 // BenchmarkSearchScale measures people search as autocomplete uses it, on
 // a community at its real size: the database named by KIN_BENCH_DSN
-// (e.g. root@tcp(127.0.0.1:3306)/kin_scale (see make bench-scale), migrated and seeded with
-// 100,000 people and their friendships). It indexes whoever is not
+// (e.g. root@tcp(127.0.0.1:3306)/kin_scale, which make bench-scale
+// seeds with 100,000 people and their friendships). It indexes whoever is not
 // indexed yet (search.Service.Backfill), then sends GET
 // /api/v1/search/people through the whole app over loopback from
 // concurrent clients (KIN_BENCH_CLIENTS, default 16, rounded up to a
